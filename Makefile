@@ -1,0 +1,65 @@
+# make app   : create .venv, install, build the demo project if missing, start the Streamlit app
+# make test  : create .venv, install with test extras (+ Debian packages the tests need), run pytest
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := data/demo/harbin_demo.gpkg
+PORT ?= 8501
+DEBIAN_TEST_PACKAGES := chromium gdal-bin fonts-noto-cjk
+
+.PHONY: app test install install-test system-deps demo lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# Debian packages for the browser test (Chromium), ogrinfo and CJK fonts; installed when
+# missing and when we may (root), otherwise the tests that need them say why they skip.
+system-deps:
+	@missing=""; \
+	for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages (need root):$$missing"; fi; \
+	fi
+
+$(DEMO): | $(VENV)/.installed
+	mkdir -p $(dir $(DEMO))
+	$(BIN)/geo-app demo --out $(DEMO)
+
+demo: $(DEMO)
+
+app: install $(DEMO)
+	GEO_APP_PROJECT=$(DEMO) STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+	  $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
+
+test: system-deps install-test
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: install-test
+	$(BIN)/python benchmarks/bench_distances.py
+	$(BIN)/python benchmarks/bench_siting.py --quick
+
+clean:
+	rm -rf $(VENV) data/demo .pytest_cache

@@ -1,0 +1,76 @@
+"""The ``geo-app`` command line.
+
+Each sub-command lives in its own module of this package and exposes
+``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable taking
+the parsed ``argparse.Namespace`` and returning an exit code). Planner-facing errors are raised
+as :class:`CommandError` (or any exception listed in ``EXPECTED_ERRORS``) and printed as one
+clear message with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "import_file",
+    "import_osm",
+    "compliance",
+    "coverage",
+    "site_select",
+    "surveillance",
+    "app",
+)
+
+
+class CommandError(Exception):
+    """An error a planner can fix (bad argument, bad file); printed without a traceback."""
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from geo_app.project import ProjectError
+
+    return (CommandError, ProjectError, FileNotFoundError, ValueError, KeyError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="geo-app",
+        description="哈尔滨社区建设规划工作台 / Harbin community planning workbench",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"geo_app.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"geo_app.cli.{name}":
+                continue  # sub-command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geo-app`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except _expected_errors() as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"错误 / error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
