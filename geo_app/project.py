@@ -27,6 +27,7 @@ import pyogrio
 
 SETTINGS_TABLE = "project_settings"
 SCENARIOS_TABLE = "scenarios"
+SCENARIO_PREFIX = "scenario__"
 WGS84 = "EPSG:4326"
 
 
@@ -128,9 +129,7 @@ class GeoPackageStore(ProjectStore):
 
     def _check_readable(self) -> None:
         if not self.path.exists():
-            raise ProjectError(
-                f"项目文件不存在:{self.path} / project file not found: {self.path}"
-            )
+            raise ProjectError(f"项目文件不存在:{self.path} / project file not found: {self.path}")
         with open(self.path, "rb") as fh:
             head = fh.read(16)
         if head != b"SQLite format 3\x00":
@@ -150,9 +149,7 @@ class GeoPackageStore(ProjectStore):
 
     def read_layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         if name not in self.list_layers():
-            raise ProjectError(
-                f"项目中没有图层 {name} / the project has no layer {name}"
-            )
+            raise ProjectError(f"项目中没有图层 {name} / the project has no layer {name}")
         info = pyogrio.read_info(self.path, layer=name)
         if info.get("geometry_type") is None:
             return pyogrio.read_dataframe(self.path, layer=name, read_geometry=False)
@@ -272,9 +269,7 @@ class Project:
         """Create a new GeoPackage project at ``path``."""
         store = GeoPackageStore(path)
         if store.exists() and not overwrite:
-            raise ProjectError(
-                f"项目文件已存在:{path} / project file already exists: {path}"
-            )
+            raise ProjectError(f"项目文件已存在:{path} / project file already exists: {path}")
         if store.exists():
             store.path.unlink()
         store.write_settings((settings or ProjectSettings()).to_dict())
@@ -306,9 +301,13 @@ class Project:
 
     # -- layers ----------------------------------------------------------------
     def layers(self) -> list[str]:
-        """Names of the layers present (settings and scenario tables excluded)."""
+        """Names of the layers present (settings, scenario tables and results excluded)."""
         hidden = {SETTINGS_TABLE, SCENARIOS_TABLE}
-        return [n for n in self.store.list_layers() if n not in hidden]
+        return [
+            n
+            for n in self.store.list_layers()
+            if n not in hidden and not n.startswith(SCENARIO_PREFIX)
+        ]
 
     def has_layer(self, name: str) -> bool:
         """Whether layer ``name`` is present."""
@@ -347,7 +346,7 @@ class Project:
         layers = dict(layers or {})
         table = self.scenarios()
         table = table[table["name"] != name]
-        stored = {f"scenario__{name}__{k}": v for k, v in layers.items()}
+        stored = {f"{SCENARIO_PREFIX}{name}__{k}": v for k, v in layers.items()}
         row = pd.DataFrame(
             {
                 "name": [name],
@@ -362,4 +361,4 @@ class Project:
 
     def scenario_layer(self, name: str, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read one result layer of a saved scenario."""
-        return self.store.read_layer(f"scenario__{name}__{layer}")
+        return self.store.read_layer(f"{SCENARIO_PREFIX}{name}__{layer}")
