@@ -107,6 +107,15 @@ class ProjectStore(ABC):
         """Replace the settings dict atomically."""
 
 
+def _file_mode(path: Path) -> int:
+    """Permissions for a saved project: those of the file it replaces, else 0666 less umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _settings_frame(settings: Mapping) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -179,6 +188,7 @@ class GeoPackageStore(ProjectStore):
             yield tmp
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            os.chmod(tmp, _file_mode(self.path))
             os.replace(tmp, self.path)
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:

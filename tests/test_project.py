@@ -19,6 +19,12 @@ from shapely.geometry import Point
 from geo_app.project import GeoPackageStore, Project, ProjectError, ProjectSettings
 
 
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _points(n: int, name: str = "p") -> gpd.GeoDataFrame:
     rng = np.random.default_rng(n)
     return gpd.GeoDataFrame(
@@ -38,6 +44,7 @@ def test_create_open_round_trip(tmp_path: Path) -> None:
     assert reopened.settings.name == "测试项目"
     assert reopened.settings.district_classes == {"双城区": "outer"}
     assert reopened.metric_crs == "EPSG:4551"
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_current_umask()  # not mkstemp's 0600
     assert sorted(reopened.layers()) == ["cameras", "facilities"]
     facilities = reopened.layer("facilities")
     assert list(facilities["name"]) == ["p0", "p1", "p2"]
