@@ -1,0 +1,221 @@
+"""``geo-app compliance PROJECT.gpkg --out FILE [--standard NAME]``: which communities are below
+the standard, by how much and under which article (Art. 8, 11, 12, 13, 32, 33, 36).
+
+Writes one row per community to CSV (UTF-8 with BOM, opens in Excel) or, for ``.xlsx``, a workbook
+whose first sheet is that table followed by street and district summaries, stations, street
+centres, villages, the issue list, the Art. 33 and Art. 32 budgets and the rules used.
+The functions :func:`project_standard`, :func:`project_compliance` and :func:`project_budgets`
+are what the app page calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
+from analysis.compliance import ComplianceInputError, ComplianceResult, check_compliance
+from analysis.standards import StandardSet, available_standards, load_standard
+from geo_app.cli import CommandError
+from geo_app.project import Project
+
+REQUIRED_LAYERS = ("communities", "facilities", "districts")
+
+SHEET_NAMES: dict[str, str] = {
+    "communities": "社区达标",
+    "by_street": "街道汇总",
+    "by_district": "区县汇总",
+    "stations": "服务站用房",
+    "street_centres": "街道中心",
+    "rural": "农村社区",
+    "issues": "问题清单",
+    "star_rewards": "星级奖励",
+    "star_streets": "星级街道",
+    "heating": "供暖费用",
+    "rules": "规则参数",
+}
+"""Workbook sheet of each table (Chinese names; column names stay the stable English codes)."""
+
+MAX_PRINTED_PROBLEMS = 30
+
+
+def project_standard(project: Project, name: str | None = None) -> StandardSet:
+    """The project's standard set with its saved overrides, or set ``name`` if given.
+
+    Overrides saved in ``project.settings.standard_overrides`` refer to the project's own set and
+    are applied only when ``name`` is that set (or ``None``).
+    """
+    settings = project.settings
+    chosen = name or settings.standard_set
+    overrides = settings.standard_overrides if chosen == settings.standard_set else None
+    return load_standard(chosen, overrides)
+
+
+def _layers(project: Project) -> dict[str, pd.DataFrame]:
+    missing = [n for n in REQUIRED_LAYERS if not project.has_layer(n)]
+    if missing:
+        raise CommandError(
+            f"项目缺少图层 {', '.join(missing)} / the project lacks the layer(s) {', '.join(missing)}"
+        )
+    layers = {n: project.layer(n) for n in REQUIRED_LAYERS}
+    layers["streets"] = project.layer("streets") if project.has_layer("streets") else None
+    return layers
+
+
+def project_compliance(
+    project: Project, standard: StandardSet | str | None = None
+) -> ComplianceResult:
+    """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
+    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
+    layers = _layers(project)
+    return check_compliance(
+        layers["communities"],
+        layers["facilities"],
+        layers["districts"],
+        streets=layers["streets"],
+        standard=std,
+        district_classes=project.settings.district_classes,
+    )
+
+
+def project_budgets(
+    project: Project, standard: StandardSet | str | None = None
+) -> tuple[StarRewards | None, HeatingCosts | None]:
+    """Art. 33 rewards and Art. 32 heating costs of a project (``None`` where not applicable).
+
+    Star rewards need a ``star_rating`` column in the communities layer; the heating price is the
+    project parameter ``heating_price_yuan_per_m2`` (else the standard's default).
+    """
+    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
+    layers = _layers(project)
+    stars = None
+    if std.first("star_rewards") is not None and "star_rating" in layers["communities"].columns:
+        stars = star_rewards(
+            layers["communities"], layers["districts"], streets=layers["streets"], standard=std
+        )
+    heating = None
+    if std.first("heating_split") is not None:
+        price = project.settings.parameters.get("heating_price_yuan_per_m2")
+        heating = heating_costs(
+            layers["facilities"],
+            layers["communities"],
+            layers["districts"],
+            standard=std,
+            price_yuan_per_m2=price,
+            district_classes=project.settings.district_classes,
+        )
+    return stars, heating
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``compliance`` sub-command."""
+    parser = subparsers.add_parser(
+        "compliance",
+        help="社区用房达标评估 / compliance of every community (Art. 8, 11, 12, 36)",
+        description=(
+            "评估每个社区的公益用房、服务站功能用房、街道中心和农村社区服务站是否达标,"
+            "输出 CSV 或 XLSX / assess every community against the standard set and write CSV "
+            "or XLSX"
+        ),
+    )
+    parser.add_argument("project", help="项目文件 / project GeoPackage")
+    parser.add_argument(
+        "--out", required=True, help="输出文件 .csv 或 .xlsx / output file (.csv or .xlsx)"
+    )
+    parser.add_argument(
+        "--standard",
+        default=None,
+        help=(
+            "标准集(默认取项目设置)/ standard set (default: the project's); "
+            f"available: {', '.join(available_standards())}"
+        ),
+    )
+    parser.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="摘要语言 / summary language"
+    )
+    parser.set_defaults(func=run)
+
+
+def _print_problems(exc: ComplianceInputError, lang: str) -> None:
+    column = "message_zh" if lang == "zh" else "message_en"
+    for message in exc.problems[column].head(MAX_PRINTED_PROBLEMS):
+        print(f"  - {message}", file=sys.stderr)
+    extra = len(exc.problems) - MAX_PRINTED_PROBLEMS
+    if extra > 0:
+        print(f"  …另有 {extra} 条 / {extra} more", file=sys.stderr)
+
+
+def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.BooleanDtype | pd.Int64Dtype):
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def write_result(
+    result: ComplianceResult,
+    out: Path,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> None:
+    """Write the per-community table to CSV, or all tables to an XLSX workbook."""
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        result.communities.to_csv(out, index=False, encoding="utf-8-sig")
+        return
+    if suffix != ".xlsx":
+        raise CommandError(
+            f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
+        )
+    sheets = result.sheets()
+    if stars is not None:
+        sheets["star_rewards"] = stars.by_district
+        sheets["star_streets"] = stars.by_street
+    if heating is not None:
+        sheets["heating"] = heating.by_district
+    order = [k for k in SHEET_NAMES if k in sheets]
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for key in order:
+            _excel_frame(sheets[key]).to_excel(writer, sheet_name=SHEET_NAMES[key], index=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the compliance analysis of a project and write the table."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CommandError(
+            f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
+        )
+    project = Project.open(args.project)
+    std = project_standard(project, args.standard)
+    try:
+        result = project_compliance(project, std)
+    except ComplianceInputError as exc:
+        _print_problems(exc, args.lang)
+        raise CommandError(
+            f"输入数据有 {len(exc.problems)} 处问题,请先修正 / "
+            f"the input layers have {len(exc.problems)} problem(s); fix them first"
+        ) from exc
+    stars = heating = None
+    if out.suffix.lower() == ".xlsx":
+        try:
+            stars, heating = project_budgets(project, std)
+        except ComplianceInputError as exc:
+            print(
+                "预算表未输出,输入数据有问题 / budget sheets skipped, input problems:",
+                file=sys.stderr,
+            )
+            _print_problems(exc, args.lang)
+    write_result(result, out, stars=stars, heating=heating)
+    print(result.summary_text(args.lang))
+    if args.lang == "zh":
+        print(f"已写出 {len(result.communities)} 个社区到 {out}")
+    else:
+        print(f"wrote {len(result.communities)} communities to {out}")
+    return 0
