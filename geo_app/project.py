@@ -28,6 +28,7 @@ import pyogrio
 SETTINGS_TABLE = "project_settings"
 SCENARIOS_TABLE = "scenarios"
 SCENARIO_PREFIX = "scenario__"
+METADATA_TABLE = "layer_metadata"
 WGS84 = "EPSG:4326"
 
 
@@ -311,8 +312,8 @@ class Project:
 
     # -- layers ----------------------------------------------------------------
     def layers(self) -> list[str]:
-        """Names of the layers present (settings, scenario tables and results excluded)."""
-        hidden = {SETTINGS_TABLE, SCENARIOS_TABLE}
+        """Names of the planning layers present (settings, metadata and scenarios excluded)."""
+        hidden = {SETTINGS_TABLE, SCENARIOS_TABLE, METADATA_TABLE}
         return [
             n
             for n in self.store.list_layers()
@@ -327,8 +328,15 @@ class Project:
         """Read layer ``name``."""
         return self.store.read_layer(name)
 
-    def write_layers(self, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
-        """Write several layers atomically."""
+    def write_layers(
+        self,
+        layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
+        *,
+        with_settings: bool = False,
+    ) -> None:
+        """Write several layers atomically; ``with_settings`` saves the settings in the same step."""
+        if with_settings:
+            layers = {**layers, SETTINGS_TABLE: _settings_frame(self._settings.to_dict())}
         self.store.write_layers(layers)
 
     def write_layer(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:

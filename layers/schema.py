@@ -138,7 +138,9 @@ def _f(name: str, dtype: str, zh: str, en: str, **kw) -> FieldSpec:
     return FieldSpec(name=name, dtype=dtype, label_zh=zh, label_en=en, **kw)
 
 
-_AREA = {"minimum": 0.0}
+_AREA = {"minimum": 0.0, "nullable": True}
+"""Usable areas may be unknown (to be surveyed, e.g. a chimney from OpenStreetMap); analyses
+that need an area report such rows instead of treating them as zero."""
 
 SCHEMAS: dict[str, LayerSchema] = {
     s.name: s

@@ -31,6 +31,7 @@ from layers.districts import (
     load_districts,
 )
 from layers.schema import LAYER_NAMES, ROOM_CODES, SCHEMAS, parse_rooms
+from layers.validation import validate
 
 DESIGN_LAYERS = {
     "districts",
@@ -192,10 +193,7 @@ def _check_schema(name: str, frame: gpd.GeoDataFrame) -> None:
 @pytest.mark.parametrize("name", sorted(DESIGN_LAYERS))
 def test_layers_match_schema(demo_layers, name):
     _check_schema(name, demo_layers[name])
-    validation = pytest.importorskip(
-        "layers.validation", reason="layers.validation 尚不可用 / not available"
-    )
-    report = validation.validate(name, demo_layers[name])
+    report = validate(name, demo_layers[name])
     assert report.ok, report.summary("en")
 
 

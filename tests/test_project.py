@@ -186,3 +186,13 @@ def test_non_spatial_table_round_trip(tmp_path: Path) -> None:
     back = project.layer("coverage_table")
     assert not isinstance(back, gpd.GeoDataFrame)
     assert back["covered_share"].tolist() == [0.5, 1.0]
+
+
+def test_layers_and_settings_in_one_write(tmp_path: Path) -> None:
+    path = tmp_path / "p.gpkg"
+    project = Project.create(path)
+    project.settings.parameters["imports"] = [{"layer": "facilities", "rows": 3}]
+    project.write_layers({"facilities": _points(3)}, with_settings=True)
+    reopened = Project.open(path)
+    assert reopened.settings.parameters["imports"][0]["rows"] == 3
+    assert len(reopened.layer("facilities")) == 3

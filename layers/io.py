@@ -1,0 +1,612 @@
+"""Reading planners' files: GeoPackage, Shapefile (plain or zipped), GeoJSON, CSV and XLSX.
+
+``read_vector_file`` returns a GeoDataFrame whatever the format and raises
+:class:`LayerFileError` (a ``ValueError``) with a Chinese/English message a planner can act on
+for every file it cannot read: missing, empty, unsupported, not geodata, a table without
+coordinate columns, coordinates that are not numbers. No other exception escapes.
+
+Row labels (the index) are what the planner sees in the source: the spreadsheet row number for
+CSV/XLSX (the header is row 1, so data start at row 2) and the feature number (from 1) for
+vector files, so that a validation report can say "row 7" and mean row 7 of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".fgb")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+SUPPORTED_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + (".zip",)
+"""File name endings ``read_vector_file`` understands."""
+
+LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x", "point_x", "x坐标", "横坐标", "东经")
+LAT_NAMES = ("lat", "latitude", "纬度", "y", "point_y", "y坐标", "纵坐标", "北纬")
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间信息")
+
+MAX_ZIP_BYTES = 2_000_000_000  # refuse archives that unpack to more than 2 GB
+_MAX_LISTED_ROWS = 20
+
+
+class LayerFileError(ValueError):
+    """A file cannot be read as a layer; the message says why in Chinese and English.
+
+    Attributes
+    ----------
+    message_zh, message_en : str
+        The two halves of the message.
+    rows : list
+        Row labels concerned (unparsable coordinates), empty otherwise.
+    """
+
+    def __init__(self, message_zh: str, message_en: str, rows: list | None = None) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.rows = list(rows or [])
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in ``lang`` ("zh" or "en")."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+def _not_geodata(path: Path, detail_zh: str = "", detail_en: str | None = None) -> LayerFileError:
+    """The error for a file that is not geodata; ``detail_en`` defaults to ``detail_zh``."""
+    detail_en = detail_zh if detail_en is None else detail_en
+    extra = f"({detail_zh})" if detail_zh else ""
+    extra_en = f" ({detail_en})" if detail_en else ""
+    return LayerFileError(
+        f"文件 {path.name} 无法读取,不是可识别的地理数据文件或已损坏{extra}",
+        f"file {path.name} cannot be read: it is not geodata or it is damaged{extra_en}",
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+
+def read_vector_file(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a planner's file into a GeoDataFrame.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.gpkg``, ``.shp``, ``.zip`` (a zipped Shapefile, GeoPackage or GeoJSON),
+        ``.geojson``/``.json``, ``.csv``/``.txt`` or ``.xlsx`` (also ``.kml``, ``.fgb``).
+    layer : str, optional
+        Layer of a GeoPackage, member of a zip (file stem) or sheet of a workbook.
+    encoding : str, optional
+        Text encoding of a Shapefile's attributes or of a CSV; detected when omitted
+        (Shapefile: the ``.cpg`` file, else UTF-8 if the attributes decode as UTF-8, else GBK;
+        CSV: UTF-8, else GBK).
+    lon_col, lat_col : str, optional
+        Coordinate columns of a CSV/XLSX; guessed when omitted (lon/lng/longitude/经度/x,
+        lat/latitude/纬度/y, or a WKT column).
+
+    Returns
+    -------
+    GeoDataFrame
+        In the file's CRS (EPSG:4326 for CSV/XLSX with degree coordinates, none for other
+        numbers); the index holds the row numbers the planner sees in the file.
+
+    Raises
+    ------
+    LayerFileError
+        Missing, empty, unsupported or unreadable file, table without coordinate columns,
+        unparsable coordinates (``exc.rows`` lists the rows).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LayerFileError(f"文件不存在:{path}", f"file not found: {path}")
+    if path.is_dir():
+        raise LayerFileError(f"{path} 是文件夹,不是文件", f"{path} is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise LayerFileError(
+            f"不支持旧版 Excel 文件 {path.name},请在 Excel 中另存为 .xlsx",
+            f"old Excel files are not supported ({path.name}); save it as .xlsx in Excel",
+        )
+    if suffix not in SUPPORTED_SUFFIXES:
+        known = " ".join(SUPPORTED_SUFFIXES)
+        raise LayerFileError(
+            f"不支持的文件类型 {suffix or '(无扩展名)'};支持:{known}",
+            f"unsupported file type {suffix or '(no extension)'}; supported: {known}",
+        )
+    if path.stat().st_size == 0:
+        raise LayerFileError(f"文件 {path.name} 是空文件", f"file {path.name} is empty")
+    try:
+        if suffix == ".zip":
+            gdf = _read_zip(path, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col)
+        elif suffix in (".csv", ".txt"):
+            gdf = _read_csv(path, encoding=encoding, lon_col=lon_col, lat_col=lat_col)
+        elif suffix == ".xlsx":
+            gdf = _read_xlsx(path, sheet=layer, lon_col=lon_col, lat_col=lat_col)
+        else:
+            gdf = _read_vector(path, layer=layer, encoding=encoding)
+    except LayerFileError:
+        raise
+    except MemoryError:
+        raise LayerFileError(
+            f"文件 {path.name} 太大,内存不足", f"file {path.name} is too large for memory"
+        ) from None
+    except Exception as exc:  # any reader failure becomes a planner message
+        raise _not_geodata(path, "", _short(exc)) from exc
+    if len(gdf) == 0:
+        raise LayerFileError(
+            f"文件 {path.name} 中没有任何要素或数据行", f"file {path.name} has no features or rows"
+        )
+    return gdf
+
+
+def read_uploaded_files(files: Mapping[str, bytes], **kwargs) -> gpd.GeoDataFrame:
+    """Read uploaded files (``{file name: bytes}``) with :func:`read_vector_file`.
+
+    One file (any supported type, e.g. a zipped Shapefile), or the parts of one Shapefile
+    (``.shp``, ``.shx``, ``.dbf``, ``.prj``, ``.cpg``). Keyword arguments are passed on.
+    """
+    if not files:
+        raise LayerFileError("没有上传文件", "no file uploaded")
+    with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
+        paths = []
+        for name, data in files.items():
+            target = Path(tmp) / (Path(str(name)).name or "upload")
+            target.write_bytes(data)
+            paths.append(target)
+        if len(paths) == 1:
+            main = paths[0]
+        else:
+            shp = [p for p in paths if p.suffix.lower() == ".shp"]
+            if len(shp) != 1:
+                raise LayerFileError(
+                    "请上传一个文件,或同一个 Shapefile 的各部分(.shp .shx .dbf .prj .cpg)",
+                    "upload one file, or the parts of one shapefile (.shp .shx .dbf .prj .cpg)",
+                )
+            main = shp[0]
+        return read_vector_file(main, **kwargs)
+
+
+def list_file_layers(path: str | os.PathLike) -> list[str]:
+    """Layers of a GeoPackage, sheets of a workbook, vector members of a zip; else ``[]``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return list(wb.sheetnames)
+            finally:
+                wb.close()
+        if suffix == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                return [Path(m).stem for m in _zip_members(zf)]
+        if suffix in VECTOR_SUFFIXES:
+            return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception:
+        return []
+    return []
+
+
+# -- vector formats ------------------------------------------------------------------------
+
+
+def _check_sqlite(path: Path) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head != b"SQLite format 3\x00":
+        raise _not_geodata(path, "不是 GeoPackage", "not a GeoPackage")
+
+
+def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        _check_sqlite(path)
+    kwargs: dict = {}
+    if suffix == ".shp":
+        _check_shapefile_parts(path)
+        kwargs["encoding"] = encoding or detect_shapefile_encoding(path)
+    elif encoding:
+        kwargs["encoding"] = encoding
+    layer = _pick_layer(path, layer)
+    gdf = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", force_2d=True, **kwargs)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise LayerFileError(
+            f"文件 {path.name} 的图层 {layer} 没有几何(坐标)",
+            f"layer {layer} of {path.name} has no geometry (coordinates)",
+        )
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1)
+    return gdf
+
+
+def _pick_layer(path: Path, layer: str | None) -> str | None:
+    try:
+        info = pyogrio.list_layers(path)
+    except Exception as exc:
+        raise _not_geodata(path, "", _short(exc)) from exc
+    names = [str(n) for n, _ in info]
+    spatial = [str(n) for n, g in info if g is not None]
+    if not names:
+        raise LayerFileError(f"文件 {path.name} 中没有图层", f"file {path.name} has no layers")
+    if layer is not None:
+        if layer not in names:
+            raise LayerFileError(
+                f"文件 {path.name} 中没有图层 {layer};可用:{', '.join(names)}",
+                f"file {path.name} has no layer {layer}; available: {', '.join(names)}",
+            )
+        return layer
+    candidates = spatial or names
+    if len(candidates) > 1:
+        raise LayerFileError(
+            f"文件 {path.name} 含多个图层({', '.join(candidates)}),请指定要导入的图层",
+            f"file {path.name} holds several layers ({', '.join(candidates)}); "
+            "choose the layer to import",
+        )
+    return candidates[0]
+
+
+def _check_shapefile_parts(shp: Path) -> None:
+    missing = [ext for ext in (".shx", ".dbf") if not _sibling(shp, ext)]
+    if missing:
+        raise LayerFileError(
+            f"Shapefile {shp.name} 不完整,缺少 {', '.join(missing)} 文件(请一并提供或打包为 zip)",
+            f"shapefile {shp.name} is incomplete: {', '.join(missing)} missing "
+            "(provide all parts or a zip)",
+        )
+
+
+def _sibling(shp: Path, ext: str) -> Path | None:
+    """The file beside ``shp`` with extension ``ext`` in any letter case."""
+    for candidate in (shp.with_suffix(ext), shp.with_suffix(ext.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+_CPG_ALIASES = {
+    "UTF8": "UTF-8",
+    "UTF-8": "UTF-8",
+    "65001": "UTF-8",
+    "GBK": "GB18030",
+    "GB2312": "GB18030",
+    "GB18030": "GB18030",
+    "CP936": "GB18030",
+    "936": "GB18030",
+    "ANSI936": "GB18030",
+    "CP_936": "GB18030",
+    "BIG5": "BIG5",
+    "950": "BIG5",
+    "1252": "CP1252",
+    "ANSI1252": "CP1252",
+    "88591": "ISO-8859-1",
+    "ISO88591": "ISO-8859-1",
+}
+# dBase language driver ids that mean Chinese GBK (cp936)
+_GBK_LDIDS = {0x4D, 0x7A}
+
+
+def encoding_from_cpg(text: str) -> str | None:
+    """Map the content of a ``.cpg`` file ("UTF-8", "GBK", "936" ...) to a codec name."""
+    key = re.sub(r"[\s_\-]", "", text.strip().upper())
+    if not key:
+        return None
+    if key in _CPG_ALIASES:
+        return _CPG_ALIASES[key]
+    if key.replace("ANSI", "") in _CPG_ALIASES:
+        return _CPG_ALIASES[key.replace("ANSI", "")]
+    return text.strip()
+
+
+def encoding_from_dbf(data: bytes) -> str:
+    """Guess the encoding of a DBF's bytes: GBK by language driver id, else UTF-8 if the
+    bytes decode as UTF-8, else GBK (the usual encoding of Chinese survey files)."""
+    if len(data) > 29 and data[29] in _GBK_LDIDS:
+        return "GB18030"
+    body = data[32:]
+    try:
+        body.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        body.decode("gb18030")
+        return "GB18030"
+    except UnicodeDecodeError:
+        return "ISO-8859-1"
+
+
+def detect_shapefile_encoding(shp: str | os.PathLike) -> str:
+    """Encoding of a Shapefile's attributes: the ``.cpg`` file, else a guess from the DBF."""
+    shp = Path(shp)
+    cpg = _sibling(shp, ".cpg")
+    if cpg is not None:
+        found = encoding_from_cpg(cpg.read_text(encoding="ascii", errors="ignore"))
+        if found:
+            return found
+    dbf = _sibling(shp, ".dbf")
+    if dbf is None:
+        return "UTF-8"
+    return encoding_from_dbf(dbf.read_bytes())
+
+
+def _zip_members(zf: zipfile.ZipFile) -> list[str]:
+    members = []
+    for info in zf.infolist():
+        name = info.filename
+        if info.is_dir() or "__MACOSX" in name or Path(name).name.startswith("."):
+            continue
+        if Path(name).suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES:
+            members.append(name)
+    return members
+
+
+def _read_zip(
+    path: Path, *, layer: str | None, encoding: str | None, lon_col, lat_col
+) -> gpd.GeoDataFrame:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise _not_geodata(path, "不是有效的 zip 压缩包", "not a valid zip archive") from exc
+    with zf, tempfile.TemporaryDirectory(prefix="geoapp-zip-") as tmp:
+        if sum(i.file_size for i in zf.infolist()) > MAX_ZIP_BYTES:
+            raise LayerFileError(
+                f"压缩包 {path.name} 解压后超过 2 GB", f"archive {path.name} unpacks to over 2 GB"
+            )
+        members = _zip_members(zf)
+        # a shapefile is the .shp; other members of the same stem are its parts
+        shp = [m for m in members if m.lower().endswith(".shp")]
+        others = [m for m in members if Path(m).suffix.lower() not in (".shp",)]
+        candidates = shp + [m for m in others if m.lower().endswith((".gpkg", ".geojson", ".json"))]
+        if not candidates:
+            candidates = others
+        if layer is not None:
+            chosen = [m for m in candidates if Path(m).stem == layer]
+            if not chosen:
+                names = ", ".join(Path(m).stem for m in candidates) or "-"
+                raise LayerFileError(
+                    f"压缩包 {path.name} 中没有 {layer};包含:{names}",
+                    f"archive {path.name} has no {layer}; it holds: {names}",
+                )
+            candidates = chosen
+        if not candidates:
+            raise LayerFileError(
+                f"压缩包 {path.name} 中没有 Shapefile、GeoPackage、GeoJSON 或表格文件",
+                f"archive {path.name} holds no shapefile, GeoPackage, GeoJSON or table",
+            )
+        if len(candidates) > 1:
+            names = ", ".join(Path(m).stem for m in candidates)
+            raise LayerFileError(
+                f"压缩包 {path.name} 含多个数据文件({names}),请指定一个",
+                f"archive {path.name} holds several data files ({names}); choose one",
+            )
+        zf.extractall(tmp)
+        target = Path(tmp) / candidates[0]
+        return read_vector_file(target, encoding=encoding, lon_col=lon_col, lat_col=lat_col)
+
+
+# -- tables --------------------------------------------------------------------------------
+
+
+def _norm(name: object) -> str:
+    """Normalised column name: NFKC, lower case, no spaces, no trailing unit in brackets."""
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"[\(\[\{(【].*?[\)\]\})】]$", "", text)
+    return text
+
+
+def guess_coordinate_columns(columns) -> tuple[str | None, str | None]:
+    """Guess the longitude and latitude columns of a table (``(None, None)`` if absent)."""
+    cols = [str(c) for c in columns]
+    normed = {c: _norm(c) for c in cols}
+
+    def find(names: tuple[str, ...], keywords: tuple[str, ...]) -> str | None:
+        for name in names:
+            for c in cols:
+                if normed[c] == name:
+                    return c
+        for c in cols:
+            tokens = set(re.split(r"[^0-9a-z\u4e00-\u9fff]+|_", normed[c]))
+            if any(k in normed[c] for k in keywords if not k.isascii()) or tokens & {
+                k for k in keywords if k.isascii()
+            }:
+                return c
+        return None
+
+    lon = find(LON_NAMES, ("经度", "lon", "lng", "longitude"))
+    lat = find(LAT_NAMES, ("纬度", "lat", "latitude"))
+    if lon is None or lat is None or lon == lat:
+        return None, None
+    return lon, lat
+
+
+def _wkt_column(columns) -> str | None:
+    for c in columns:
+        if _norm(c) in WKT_NAMES:
+            return str(c)
+    return None
+
+
+def _decode_text(path: Path, raw: bytes, encoding: str | None) -> str:
+    if b"\x00" in raw[:65536]:
+        raise _not_geodata(path, "不是文本表格", "not a text table")
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise LayerFileError(
+                f"文件 {path.name} 不能按 {encoding} 编码读取",
+                f"file {path.name} cannot be decoded as {encoding}",
+            ) from exc
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise _not_geodata(path, "无法识别的文字编码", "unknown text encoding")
+
+
+def _read_csv(path: Path, *, encoding: str | None, lon_col, lat_col) -> gpd.GeoDataFrame:
+    text = _decode_text(path, path.read_bytes(), encoding)
+    if not text.strip():
+        raise LayerFileError(f"文件 {path.name} 是空文件", f"file {path.name} is empty")
+    sample = text[:20000]
+    try:
+        sep = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",\t;|").delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skip_blank_lines=False)
+    except pd.errors.EmptyDataError as exc:
+        raise LayerFileError(f"文件 {path.name} 是空文件", f"file {path.name} is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise _not_geodata(path, "", _short(exc)) from exc
+    df.index = pd.RangeIndex(2, len(df) + 2)  # row 1 is the header
+    return _table_to_gdf(path, df, lon_col=lon_col, lat_col=lat_col)
+
+
+def _read_xlsx(path: Path, *, sheet: str | None, lon_col, lat_col) -> gpd.GeoDataFrame:
+    if not zipfile.is_zipfile(path):
+        raise _not_geodata(path, "不是 Excel 工作簿", "not an Excel workbook")
+    sheets = list_file_layers(path)
+    if sheet is not None and sheet not in sheets:
+        raise LayerFileError(
+            f"工作簿 {path.name} 中没有工作表 {sheet};可用:{', '.join(sheets)}",
+            f"workbook {path.name} has no sheet {sheet}; available: {', '.join(sheets)}",
+        )
+    df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    return _table_to_gdf(path, df, lon_col=lon_col, lat_col=lat_col)
+
+
+def parse_coordinate(value: object) -> float | None:
+    """A coordinate written as a number or text ("126.63", "126.63°", full-width digits)."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        x = float(value)
+        return x if np.isfinite(x) else None
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().rstrip("°").strip()
+    text = re.sub(r"^[EeNn东北]\s*|\s*[EeNn]$", "", text)
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if np.isfinite(x) else None
+
+
+def _table_to_gdf(path: Path, df: pd.DataFrame, *, lon_col, lat_col) -> gpd.GeoDataFrame:
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.loc[
+        :, [not c.lower().startswith("unnamed:") or df[c].notna().any() for c in df.columns]
+    ]
+    # rows with no value at all (trailing blank lines) are not data
+    df = df[df.notna().any(axis=1)]
+    if df.empty:
+        raise LayerFileError(f"表格 {path.name} 没有数据行", f"table {path.name} has no data rows")
+    cols = list(df.columns)
+    for given, what_zh, what_en in ((lon_col, "经度", "longitude"), (lat_col, "纬度", "latitude")):
+        if given is not None and given not in cols:
+            raise LayerFileError(
+                f"表格 {path.name} 中没有{what_zh}列 {given!r};现有列:{', '.join(cols)}",
+                f"table {path.name} has no {what_en} column {given!r}; columns: {', '.join(cols)}",
+            )
+    if lon_col is None or lat_col is None:
+        g_lon, g_lat = guess_coordinate_columns(cols)
+        lon_col = lon_col or g_lon
+        lat_col = lat_col or g_lat
+    if lon_col is None or lat_col is None:
+        wkt = _wkt_column(cols)
+        if wkt is not None:
+            return _wkt_to_gdf(path, df, wkt)
+        raise LayerFileError(
+            f"表格 {path.name} 中找不到坐标列(经度/纬度、lon/lat、x/y 或 WKT);现有列:"
+            f"{', '.join(cols)}。请用 --lon-col 和 --lat-col 指定",
+            f"table {path.name} has no coordinate columns (lon/lat, 经度/纬度, x/y or WKT); "
+            f"columns: {', '.join(cols)}. Name them with --lon-col and --lat-col",
+        )
+    lon = np.array([parse_coordinate(v) for v in df[lon_col]], dtype=object)
+    lat = np.array([parse_coordinate(v) for v in df[lat_col]], dtype=object)
+    bad = [label for label, x, y in zip(df.index, lon, lat, strict=True) if x is None or y is None]
+    if bad:
+        raise _bad_rows_error(path, df, bad, lon_col, lat_col)
+    lon = lon.astype(float)
+    lat = lat.astype(float)
+    geometry = shapely.points(lon, lat)
+    degrees = bool(np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90))
+    out = df.drop(columns=[lon_col, lat_col])
+    return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326" if degrees else None)
+
+
+def _bad_rows_error(path: Path, df: pd.DataFrame, bad: list, lon_col, lat_col) -> LayerFileError:
+    shown = bad[:_MAX_LISTED_ROWS]
+    details = []
+    for label in shown:
+        x, y = df.at[label, lon_col], df.at[label, lat_col]
+        details.append(f"{label} ({_cell(x)}, {_cell(y)})")
+    more = len(bad) - len(shown)
+    more_zh = f" 等共 {len(bad)} 行" if more else ""
+    more_en = f" and {more} more" if more else ""
+    return LayerFileError(
+        f"表格 {path.name} 中 {len(bad)} 行的坐标({lon_col}, {lat_col})不是数字:"
+        f"第 {'; '.join(details)}{more_zh} 行",
+        f"{len(bad)} rows of {path.name} have coordinates ({lon_col}, {lat_col}) that are not "
+        f"numbers: rows {'; '.join(details)}{more_en}",
+        rows=bad,
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "空"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _wkt_to_gdf(path: Path, df: pd.DataFrame, column: str) -> gpd.GeoDataFrame:
+    geoms = []
+    bad = []
+    for label, value in df[column].items():
+        try:
+            geom = shapely.from_wkt(value) if isinstance(value, str) and value.strip() else None
+        except Exception:
+            geom = None
+        if geom is None:
+            bad.append(label)
+        geoms.append(geom)
+    if bad:
+        rows = ", ".join(str(b) for b in bad[:_MAX_LISTED_ROWS])
+        raise LayerFileError(
+            f"表格 {path.name} 的 {column} 列中 {len(bad)} 行不是有效的 WKT 几何:第 {rows} 行",
+            f"{len(bad)} rows of column {column} in {path.name} are not valid WKT: rows {rows}",
+            rows=bad,
+        )
+    bounds = shapely.total_bounds(np.array(geoms, dtype=object))
+    degrees = bool(np.all(np.abs(bounds[[0, 2]]) <= 180) and np.all(np.abs(bounds[[1, 3]]) <= 90))
+    return gpd.GeoDataFrame(
+        df.drop(columns=[column]), geometry=geoms, crs="EPSG:4326" if degrees else None
+    )
