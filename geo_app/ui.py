@@ -1,0 +1,105 @@
+"""The Streamlit frame shared by all pages: language switch, project box, map display.
+
+``streamlit_app.py`` calls :func:`run_app`; pages (``geo_app/pages/*``) call
+:func:`current_lang`, :func:`require_project` and :func:`show_map`.
+"""
+
+from __future__ import annotations
+
+import folium
+import streamlit as st
+import streamlit.components.v1 as components
+
+from geo_app import maps, state
+from geo_app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, normalise_lang, t
+
+LANG_KEY = "lang"
+"""``st.session_state`` key of the language ("zh" or "en"), shared by all pages."""
+
+
+def current_lang() -> str:
+    """The language chosen in the sidebar (Chinese by default)."""
+    return normalise_lang(st.session_state.get(LANG_KEY, DEFAULT_LANG))
+
+
+def language_switch() -> str:
+    """Sidebar radio 中文 / English bound to ``st.session_state["lang"]``; returns the language."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = DEFAULT_LANG
+    st.sidebar.radio(
+        "语言 / Language",
+        LANGUAGES,
+        format_func=LANGUAGE_NAMES.get,
+        key=LANG_KEY,
+        horizontal=True,
+    )
+    return current_lang()
+
+
+def project_box(lang: str) -> None:
+    """Sidebar box with the open project's name, city, standard set, file and layers."""
+    box = st.sidebar.container(border=True)
+    box.markdown(f"**{t('project.box_title', lang)}**")
+    try:
+        info = state.load_info()
+    except state.ProjectError:
+        box.warning(t("project.none", lang))
+        return
+    settings = info.settings
+    sep = ":" if lang == "zh" else ": "
+    box.markdown(
+        f"{t('project.name', lang)}{sep}{settings.name}  \n"
+        f"{t('project.city', lang)}{sep}{settings.city}  \n"
+        f"{t('project.standard_set', lang)}{sep}`{settings.standard_set}`  \n"
+        f"{t('project.layers', lang)}{sep}{len(info.counts)}"
+    )
+    box.caption(f"{t('project.file', lang)}{sep}{info.path.name}")
+
+
+def require_project() -> state.ProjectInfo | None:
+    """Project info, or ``None`` after showing why the project cannot be opened (no traceback).
+
+    A page calls this first and returns early on ``None``.
+    """
+    message = state.project_error()
+    if message is not None:
+        st.error(message)
+        return None
+    return state.load_info()
+
+
+def leaflet_base_url() -> str:
+    """URL of the vendored Leaflet, relative to the map component's frame.
+
+    Streamlit serves the files of a declared component at ``/component/<name>/``; declaring
+    ``geo_app/static/leaflet`` as a component (never rendered) makes the server hand out
+    ``leaflet.js`` and ``leaflet.css`` itself, so the map needs no CDN. The map component's
+    frame lives at ``/component/streamlit_folium.st_folium/index.html``, hence ``../``.
+    """
+    assets = components.declare_component("leaflet_assets", path=str(maps.LEAFLET_DIR))
+    return f"../{assets.name}"
+
+
+def show_map(m: folium.Map, height: int = 620, key: str = "map") -> None:
+    """Show a folium map through streamlit-folium without rerunning the page on pan/zoom."""
+    from streamlit_folium import st_folium
+
+    st_folium(
+        m,
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+        key=key,
+    )
+
+
+def run_app() -> None:
+    """Entry point of ``streamlit_app.py``: page config, sidebar, navigation."""
+    from geo_app.pages import page_objects
+
+    lang = language_switch()
+    st.set_page_config(page_title=t("app.title", lang), page_icon="🗺️", layout="wide")
+    navigation = st.navigation(page_objects(lang))
+    st.sidebar.caption(t("app.title", lang))
+    project_box(lang)
+    navigation.run()
