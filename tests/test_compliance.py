@@ -38,8 +38,8 @@ from analysis.compliance import (
 )
 from analysis.standards import load_standard
 from geo_app.cli import main
-from geo_app.cli.compliance import project_compliance, project_standard
 from geo_app.project import Project, ProjectSettings
+from geo_app.workflows import project_compliance, project_standard
 from layers.schema import ROOM_CODES
 
 ALL_ROOMS = ",".join(ROOM_CODES)

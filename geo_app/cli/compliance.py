@@ -4,8 +4,7 @@ the standard, by how much and under which article (Art. 8, 11, 12, 13, 32, 33, 3
 Writes one row per community to CSV (UTF-8 with BOM, opens in Excel) or, for ``.xlsx``, a workbook
 whose first sheet is that table followed by street and district summaries, stations, street
 centres, villages, the issue list, the Art. 33 and Art. 32 budgets and the rules used.
-The functions :func:`project_standard`, :func:`project_compliance` and :func:`project_budgets`
-are what the app page calls.
+The project-level functions it calls live in :mod:`geo_app.workflows`.
 """
 
 from __future__ import annotations
@@ -16,13 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
-from analysis.compliance import ComplianceInputError, ComplianceResult, check_compliance
-from analysis.standards import StandardSet, available_standards, load_standard
+from analysis.budgets import HeatingCosts, StarRewards
+from analysis.compliance import ComplianceInputError, ComplianceResult
+from analysis.standards import available_standards
 from geo_app.cli import CommandError
 from geo_app.project import Project
-
-REQUIRED_LAYERS = ("communities", "facilities", "districts")
+from geo_app.workflows import project_budgets, project_compliance, project_standard
 
 SHEET_NAMES: dict[str, str] = {
     "communities": "社区达标",
@@ -40,74 +38,6 @@ SHEET_NAMES: dict[str, str] = {
 """Workbook sheet of each table (Chinese names; column names stay the stable English codes)."""
 
 MAX_PRINTED_PROBLEMS = 30
-
-
-def project_standard(project: Project, name: str | None = None) -> StandardSet:
-    """The project's standard set with its saved overrides, or set ``name`` if given.
-
-    Overrides saved in ``project.settings.standard_overrides`` refer to the project's own set and
-    are applied only when ``name`` is that set (or ``None``).
-    """
-    settings = project.settings
-    chosen = name or settings.standard_set
-    overrides = settings.standard_overrides if chosen == settings.standard_set else None
-    return load_standard(chosen, overrides)
-
-
-def _layers(project: Project) -> dict[str, pd.DataFrame]:
-    missing = [n for n in REQUIRED_LAYERS if not project.has_layer(n)]
-    if missing:
-        raise CommandError(
-            f"项目缺少图层 {', '.join(missing)} / the project lacks the layer(s) {', '.join(missing)}"
-        )
-    layers = {n: project.layer(n) for n in REQUIRED_LAYERS}
-    layers["streets"] = project.layer("streets") if project.has_layer("streets") else None
-    return layers
-
-
-def project_compliance(
-    project: Project, standard: StandardSet | str | None = None
-) -> ComplianceResult:
-    """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
-    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
-    layers = _layers(project)
-    return check_compliance(
-        layers["communities"],
-        layers["facilities"],
-        layers["districts"],
-        streets=layers["streets"],
-        standard=std,
-        district_classes=project.settings.district_classes,
-    )
-
-
-def project_budgets(
-    project: Project, standard: StandardSet | str | None = None
-) -> tuple[StarRewards | None, HeatingCosts | None]:
-    """Art. 33 rewards and Art. 32 heating costs of a project (``None`` where not applicable).
-
-    Star rewards need a ``star_rating`` column in the communities layer; the heating price is the
-    project parameter ``heating_price_yuan_per_m2`` (else the standard's default).
-    """
-    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
-    layers = _layers(project)
-    stars = None
-    if std.first("star_rewards") is not None and "star_rating" in layers["communities"].columns:
-        stars = star_rewards(
-            layers["communities"], layers["districts"], streets=layers["streets"], standard=std
-        )
-    heating = None
-    if std.first("heating_split") is not None:
-        price = project.settings.parameters.get("heating_price_yuan_per_m2")
-        heating = heating_costs(
-            layers["facilities"],
-            layers["communities"],
-            layers["districts"],
-            standard=std,
-            price_yuan_per_m2=price,
-            district_classes=project.settings.district_classes,
-        )
-    return stars, heating
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
