@@ -39,6 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Point
 
+from analysis.selection import select_district
 from analysis.visibility import obstacle_segments, sectors, visibility_polygon
 from layers.crs import metric_crs as _metric_crs_of
 from layers.schema import CAMERA_KINDS
@@ -1645,27 +1646,6 @@ def overall_totals(
         "covered_share": covered / length if length else float("nan"),
         "covered_share_area": covered_area / area if area else float("nan"),
     }
-
-
-def select_district(
-    communities: gpd.GeoDataFrame, district: str, districts: pd.DataFrame | None = None
-) -> gpd.GeoDataFrame:
-    """Communities of a district given by name (道里区) or 6-digit code (230102)."""
-    codes = {str(district)}
-    if districts is not None and len(districts) and "name" in districts:
-        names = districts["name"].astype(str)
-        match = districts[(names == district) | (names.str.rstrip("区县市") == district)]
-        codes |= set(match["district_code"].astype(str))
-    if "district_code" not in communities.columns:
-        raise ValueError(
-            "社区图层缺少 district_code 字段 / the communities layer has no district_code"
-        )
-    sel = communities[communities["district_code"].astype(str).isin(codes)]
-    if not len(sel):
-        raise ValueError(
-            f"找不到区县 {district} 的社区 / no communities found for district {district}"
-        )
-    return sel
 
 
 def analyse_surveillance(
