@@ -7,12 +7,42 @@ widgets and a command a thin layer of arguments. Errors a planner can fix are ra
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import geopandas as gpd
 import pandas as pd
 
 from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
-from analysis.compliance import ComplianceResult, check_compliance
-from analysis.standards import StandardSet, load_standard
-from geo_app.project import Project, ProjectError
+from analysis.compliance import (
+    FUNDING_LABELS,
+    STATUS_LABELS,
+    ComplianceResult,
+    check_compliance,
+    filter_table,
+    room_labels,
+    summarize,
+)
+from analysis.compliance import is_missing as compliance_is_missing
+from analysis.standards import StandardError, StandardSet, load_standard
+from analysis.surveillance import (
+    CameraSpec,
+    SurveillanceResult,
+    analyse_surveillance,
+    normalise_status,
+    targets_from_standard,
+)
+from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
+from geo_app.project import GeoPackageStore, Project, ProjectError
+from layers.importing import ImportResult, prepare_import, suggest_mapping
+from layers.io import LayerFileError, list_file_layers, read_uploaded_files, read_vector_file
+from layers.schema import get_schema
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
 
@@ -83,3 +113,765 @@ def project_budgets(
             district_classes=project.settings.district_classes,
         )
     return stars, heating
+
+
+# -- compliance: tables for display and export (Art. 8, 11, 12, 32, 33, 36) -----------------
+
+COMPLIANCE_SHEET_NAMES: dict[str, str] = {
+    "communities": "社区达标",
+    "by_street": "街道汇总",
+    "by_district": "区县汇总",
+    "stations": "服务站用房",
+    "street_centres": "街道中心",
+    "rural": "农村社区",
+    "issues": "问题清单",
+    "star_rewards": "星级奖励",
+    "star_streets": "星级街道",
+    "heating": "供暖费用",
+    "rules": "规则参数",
+}
+"""Workbook sheet of each table (Chinese names; column names stay the stable English codes)."""
+
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "xlsx")
+EXPORT_MIME: dict[str, str] = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def filter_compliance(
+    result: ComplianceResult,
+    districts: Iterable[str] = (),
+    streets: Iterable[str] = (),
+) -> ComplianceResult:
+    """The result restricted to ``districts`` and ``streets`` (codes or names; empty: all).
+
+    Every table (communities, stations, street centres, villages) is filtered with
+    :func:`analysis.compliance.filter_table`; the street and district summaries are recomputed
+    from the filtered tables with :func:`analysis.compliance.summarize`, so that
+    :meth:`~analysis.compliance.ComplianceResult.totals` and ``issues()`` describe the selection.
+    """
+    district = [str(d) for d in districts] or None
+    street = [str(s) for s in streets] or None
+    if district is None and street is None:
+        return result
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame is None or frame.empty:
+            return frame
+        return filter_table(frame, district=district, street=street).reset_index(drop=True)
+
+    communities = keep(result.communities)
+    street_centres = keep(result.street_centres)
+    rural = keep(result.rural)
+    return ComplianceResult(
+        standard=result.standard,
+        communities=communities,
+        stations=keep(result.stations),
+        street_centres=street_centres,
+        rural=rural,
+        by_street=summarize(communities, "street", street_centres=street_centres, rural=rural),
+        by_district=summarize(communities, "district", street_centres=street_centres, rural=rural),
+    )
+
+
+def compliance_sheets(
+    result: ComplianceResult,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> dict[str, pd.DataFrame]:
+    """All tables of a compliance export, keyed like :data:`COMPLIANCE_SHEET_NAMES`, in order."""
+    sheets = result.sheets()
+    if stars is not None:
+        sheets["star_rewards"] = stars.by_district
+        sheets["star_streets"] = stars.by_street
+    if heating is not None:
+        sheets["heating"] = heating.by_district
+    return {k: sheets[k] for k in COMPLIANCE_SHEET_NAMES if k in sheets}
+
+
+def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable booleans/integers as plain objects (openpyxl cannot write ``pd.NA``)."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.BooleanDtype | pd.Int64Dtype):
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def write_compliance(
+    result: ComplianceResult,
+    target: str | os.PathLike | BinaryIO,
+    fmt: str,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> None:
+    """Write a compliance result: ``"csv"`` (one row per community) or ``"xlsx"`` (all tables).
+
+    ``target`` is a path or a binary file object (``io.BytesIO`` for a download button). The
+    CSV is UTF-8 with a byte-order mark so that Excel shows the Chinese names; the workbook
+    has one sheet per table (:data:`COMPLIANCE_SHEET_NAMES`), with the Art. 33 star rewards and
+    Art. 32 heating costs when given.
+    """
+    fmt = fmt.lower().lstrip(".")
+    if fmt == "csv":
+        if isinstance(target, str | os.PathLike):
+            result.communities.to_csv(target, index=False, encoding="utf-8-sig")
+        else:
+            text = result.communities.to_csv(index=False)
+            target.write(("\ufeff" + text).encode("utf-8"))
+        return
+    if fmt != "xlsx":
+        raise ValueError(
+            f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
+        )
+    sheets = compliance_sheets(result, stars=stars, heating=heating)
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for key, frame in sheets.items():
+            _excel_frame(frame).to_excel(
+                writer, sheet_name=COMPLIANCE_SHEET_NAMES[key], index=False
+            )
+
+
+def compliance_export_bytes(
+    result: ComplianceResult,
+    fmt: str,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> bytes:
+    """The bytes of :func:`write_compliance` (what the page's download buttons hand out)."""
+    buffer = io.BytesIO()
+    write_compliance(result, buffer, fmt, stars=stars, heating=heating)
+    return buffer.getvalue()
+
+
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "community_id",
+    "name",
+    "district",
+    "street",
+    "kind",
+    "era",
+    "households",
+    "required_m2",
+    "provided_m2",
+    "shortfall_m2",
+    "status",
+    "rule_id",
+    "article",
+    "missing_rooms",
+)
+"""Columns of the per-community table the compliance page shows, in order."""
+
+_CODED = {
+    "status": lambda v, lang: _status_label(v, lang),
+    "district_class": lambda v, lang: value_label("districts", "district_class", v, lang),
+    "era": lambda v, lang: value_label("communities", "era", v, lang),
+    "kind": lambda v, lang: value_label("communities", "kind", v, lang),
+    "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
+    "funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "payer": lambda v, lang: (
+        t(f"compliance.payer.{v}", lang) if f"compliance.payer.{v}" in catalogue() else v
+    ),
+    "level": lambda v, lang: (
+        t(f"compliance.level.{v}", lang) if f"compliance.level.{v}" in catalogue() else v
+    ),
+}
+
+
+def _status_label(value: object, lang: str) -> object:
+    pair = STATUS_LABELS.get(str(value))
+    if pair is None:
+        key = f"compliance.status.{value}"
+        return t(key, lang) if key in catalogue() else value
+    return pair[0 if lang == "zh" else 1]
+
+
+def column_label(name: str, lang: str = "zh") -> str:
+    """Label of a compliance table column: ``compliance.col.<name>``, else the field label."""
+    key = f"compliance.col.{name}"
+    if key in catalogue():
+        return t(key, lang)
+    return field_label("communities", name, lang)
+
+
+def cite_rule(
+    standard: StandardSet | None, rule_id: object, article: object, lang: str = "zh"
+) -> tuple[object, object]:
+    """``(article, rule)`` as shown to a planner: 第十一条第一款 and the rule's title in Chinese.
+
+    Without a standard, or for a rule the standard does not know, both stay as given.
+    """
+    rule = standard.rules.get(str(rule_id)) if standard is not None else None
+    if rule is None:
+        return article, rule_id
+    return (rule.article_zh if lang == "zh" else rule.article), rule.title(lang)
+
+
+def display_table(
+    frame: pd.DataFrame,
+    lang: str = "zh",
+    columns: Sequence[str] | None = None,
+    standard: StandardSet | None = None,
+) -> pd.DataFrame:
+    """A compliance table for the screen: chosen columns, coded values and headers in ``lang``.
+
+    Statuses, district classes, eras, kinds, payers and Art. 8 rooms are shown by their labels
+    (达标/未达标, 老旧小区 ...); the column names become :func:`column_label`. Numbers stay
+    numbers so that the table sorts correctly. Message columns ``message_zh``/``message_en``
+    collapse into one ``message`` column in ``lang``. With ``standard``, ``article`` and
+    ``rule_id`` are cited by :func:`cite_rule` (第十一条第一款, the rule's title).
+    """
+    lang = normalise_lang(lang)
+    out = frame.copy()
+    if standard is not None and "rule_id" in out.columns:
+        cited = [
+            cite_rule(standard, r, a, lang)
+            for r, a in zip(
+                out["rule_id"],
+                out["article"] if "article" in out.columns else [None] * len(out),
+                strict=True,
+            )
+        ]
+        if "article" in out.columns:
+            out["article"] = [c[0] for c in cited]
+        out["rule_id"] = [c[1] for c in cited]
+    if "message_zh" in out.columns and "message_en" in out.columns:
+        out["message"] = out["message_zh" if lang == "zh" else "message_en"]
+        out = out.drop(columns=["message_zh", "message_en"])
+    if columns is not None:
+        out = out[[c for c in columns if c in out.columns]]
+    out = out.drop(columns=[c for c in out.columns if c == "geometry"])
+    for col, label in _CODED.items():
+        if col in out.columns:
+            out[col] = out[col].map(
+                lambda v, label=label: v if compliance_is_missing(v) else label(v, lang)
+            )
+    return out.rename(columns={c: column_label(c, lang) for c in out.columns})
+
+
+def problems_table(problems: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The rows of a :class:`~analysis.compliance.ComplianceInputError` for the screen."""
+    keep = ["layer", "row", "record_id", "field", "value", "message_zh", "message_en"]
+    return display_table(problems[[c for c in keep if c in problems.columns]], lang)
+
+
+# -- data import and export (issue 5) ----------------------------------------------------------
+
+MAX_UPLOAD_MB = 200
+"""Largest upload the data page accepts, in MB (also ``server.maxUploadSize`` of Streamlit)."""
+
+CRS_CHOICES: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000")
+"""Coordinate systems offered for an import (besides ``EPSG:N``)."""
+
+
+def _reference_layers(project: Project, target: str) -> list[gpd.GeoDataFrame]:
+    frames = []
+    for name in ("network_edges", "streets", "communities"):
+        if name != target and project.has_layer(name):
+            frame = project.layer(name)
+            if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+                frames.append(frame)
+    return frames
+
+
+@dataclass
+class ImportOutcome:
+    """Result of :func:`import_file`: the prepared import and what was written."""
+
+    result: ImportResult
+    source_rows: int
+    written: bool
+    total_rows: int
+
+
+def read_source(
+    path: str | Path,
+    layer: str,
+    *,
+    source_layer: str | None = None,
+    encoding: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an import file; a GeoPackage layer named like the target layer is chosen."""
+    if source_layer is None and layer in list_file_layers(path):
+        source_layer = layer
+    return read_vector_file(
+        path, layer=source_layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col
+    )
+
+
+def import_file(
+    project: Project,
+    layer: str,
+    source: gpd.GeoDataFrame,
+    *,
+    mapping: dict[str, str] | None = None,
+    crs: str | None = None,
+    append: bool = False,
+    dry_run: bool = False,
+    file_name: str = "",
+    auto_map: bool = True,
+) -> ImportOutcome:
+    """Prepare ``source`` for ``layer`` and write it to ``project`` if every row is valid.
+
+    The layer is replaced (or, with ``append``, extended) and the import is logged in
+    ``project.settings.parameters["imports"]`` (file, rows, source CRS) in the same atomic
+    write. Nothing is written when the validation finds a problem or with ``dry_run``.
+    With ``auto_map=False`` only the fields of ``mapping`` are filled (the page's edited
+    mapping); otherwise the missing ones are suggested. Raises ``MappingError`` for an
+    unusable mapping or CRS.
+    """
+    get_schema(layer)
+    existing = project.layer(layer) if append and project.has_layer(layer) else None
+    settings = project.settings
+    result = prepare_import(
+        source,
+        layer,
+        mapping,
+        crs,
+        auto_map=auto_map,
+        metric_crs=settings.metric_crs,
+        reference=_reference_layers(project, layer),
+        existing=existing,
+        in_china=settings.country.upper() == "CN",
+    )
+    new = result.gdf.reset_index(drop=True)
+    if not result.ok or dry_run:
+        return ImportOutcome(result, len(source), False, len(new))
+    if existing is not None:
+        if not isinstance(existing, gpd.GeoDataFrame):
+            existing = gpd.GeoDataFrame(existing)
+        combined = pd.concat([existing.to_crs(new.crs), new], ignore_index=True)
+        new = gpd.GeoDataFrame(combined, geometry=new.geometry.name, crs=new.crs)
+    log = list(settings.parameters.get("imports", []))
+    log.append(
+        {
+            "layer": layer,
+            "file": file_name,
+            "rows": len(result.gdf),
+            "source_crs": result.source_crs,
+            "mode": "append" if existing is not None else "replace",
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
+    settings.parameters["imports"] = log
+    project.write_layers({layer: new}, with_settings=True)
+    return ImportOutcome(result, len(source), True, len(new))
+
+
+def check_upload_size(files: Mapping[str, bytes], max_mb: float = MAX_UPLOAD_MB) -> int:
+    """Total size of the uploaded files in bytes; ``LayerFileError`` above ``max_mb`` MB."""
+    total = sum(len(data) for data in files.values())
+    if total > max_mb * 1024 * 1024:
+        size = total / 1024 / 1024
+        raise LayerFileError(
+            f"上传文件共 {size:.1f} MB,超过上限 {max_mb:g} MB;请拆分文件或压缩为 zip",
+            f"the upload is {size:.1f} MB, above the limit of {max_mb:g} MB; "
+            "split the file or zip it",
+        )
+    return total
+
+
+def _main_upload(paths: Sequence[Path]) -> Path:
+    if len(paths) == 1:
+        return paths[0]
+    shp = [p for p in paths if p.suffix.lower() == ".shp"]
+    if len(shp) != 1:
+        raise LayerFileError(
+            "请上传一个文件,或同一个 Shapefile 的各部分(.shp .shx .dbf .prj .cpg)",
+            "upload one file, or the parts of one shapefile (.shp .shx .dbf .prj .cpg)",
+        )
+    return shp[0]
+
+
+def upload_layers(files: Mapping[str, bytes], max_mb: float = MAX_UPLOAD_MB) -> list[str]:
+    """Layers of an uploaded GeoPackage, sheets of a workbook or data files of a zip."""
+    check_upload_size(files, max_mb)
+    if not files:
+        return []
+    with tempfile.TemporaryDirectory(prefix="geoapp-upload-") as tmp:
+        paths = []
+        for name, data in files.items():
+            target = Path(tmp) / (Path(str(name)).name or "upload")
+            target.write_bytes(data)
+            paths.append(target)
+        try:
+            return list_file_layers(_main_upload(paths))
+        except LayerFileError:
+            return []
+
+
+def read_upload(
+    files: Mapping[str, bytes],
+    layer: str,
+    *,
+    source_layer: str | None = None,
+    encoding: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    max_mb: float = MAX_UPLOAD_MB,
+) -> gpd.GeoDataFrame:
+    """Read uploaded files (``{file name: bytes}``) for an import into ``layer``.
+
+    One file (GeoPackage, zip, GeoJSON, CSV, XLSX ...) or the parts of one Shapefile. The size
+    is checked first (:func:`check_upload_size`); a GeoPackage layer named like ``layer`` is
+    chosen unless ``source_layer`` is given. Raises :class:`layers.io.LayerFileError` with a
+    zh/en message for files that are too large, not geodata or damaged.
+    """
+    check_upload_size(files, max_mb)
+    if source_layer is None and layer in upload_layers(files, max_mb):
+        source_layer = layer
+    return read_uploaded_files(
+        dict(files), layer=source_layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col
+    )
+
+
+def mapping_choices(source: pd.DataFrame, layer: str) -> tuple[list[str], dict[str, str]]:
+    """Source columns (without geometry) and the suggested ``{field: column}`` for ``layer``."""
+    geometry = source.geometry.name if isinstance(source, gpd.GeoDataFrame) else None
+    columns = [str(c) for c in source.columns if c != geometry]
+    return columns, suggest_mapping(columns, layer)
+
+
+def preview_features(result: ImportResult, limit: int = 300) -> gpd.GeoDataFrame:
+    """The first ``limit`` prepared features with a geometry (for the preview map)."""
+    gdf = result.gdf
+    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    return gdf.iloc[:limit]
+
+
+def export_project_bytes(path: str | os.PathLike) -> bytes:
+    """The project GeoPackage as bytes (for a download button).
+
+    Projects are written atomically (a complete new file replaces the old one), so the file
+    read here is always a whole, consistent GeoPackage that opens in QGIS.
+    """
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ProjectError(
+            f"无法读取项目文件 {path}:{exc} / cannot read the project file {path}: {exc}"
+        ) from exc
+
+
+# -- surveillance of public places (issue 7, Art. 20) -----------------------------------------
+
+SURVEILLANCE_LAYERS = (
+    "public_spaces",
+    "buildings",
+    "communities",
+    "network_edges",
+    "network_nodes",
+    "districts",
+)
+"""Optional layers read by :func:`project_surveillance` besides ``cameras``."""
+
+SURVEILLANCE_COMMUNITY_COLUMNS = (
+    "community_id",
+    "name",
+    "management",
+    "public_length_m",
+    "covered_length_m",
+    "covered_share",
+    "public_area_m2",
+    "covered_area_m2",
+    "covered_share_area",
+    "cameras_total",
+    "cameras_working",
+    "cameras_broken",
+    "working_rate",
+    "meets_working_target",
+)
+"""Columns of the per-community table the surveillance page shows, in order."""
+REPAIR_COLUMNS = ("rank", "camera_id", "kind", "community_id", "gain_length_m", "gain_area_m2")
+"""Columns of the repair list (broken cameras ordered by what a repair would cover again)."""
+SUGGESTED_COLUMNS = (
+    "camera_id",
+    "kind",
+    "bearing_deg",
+    "fov_deg",
+    "range_m",
+    "community_id",
+    "source",
+    "new_length_m",
+    "new_area_m2",
+    "lon",
+    "lat",
+)
+"""Columns of the table of suggested new cameras."""
+CAMERA_PROBLEM_COLUMNS = (
+    "row",
+    "camera_id",
+    "field",
+    "value",
+    "severity",
+    "message_zh",
+    "message_en",
+)
+
+
+def surveillance_spec(
+    fov_deg: float = 90.0,
+    range_m: float = 30.0,
+    bearing_step_deg: float = 45.0,
+    kind: str | None = None,
+) -> CameraSpec:
+    """The standard camera for new positions, checked.
+
+    A ``fov_deg`` of 360 (or ``kind="dome"``) is an all-round camera tried with one bearing;
+    ``kind`` defaults to ``dome`` for 360 degrees and ``bullet`` otherwise.
+
+    Raises
+    ------
+    ProjectError
+        When the range or bearing step is not positive or the field of view is not in (0, 360].
+    """
+    if kind == "dome":
+        fov_deg = 360.0
+    if not range_m > 0 or not 0 < fov_deg <= 360 or not bearing_step_deg > 0:
+        raise ProjectError(
+            "视距、视场角和朝向间隔须为正数(视场角不超过 360 度)/ range, field of view and "
+            "bearing step must be positive (field of view at most 360 degrees)"
+        )
+    if fov_deg >= 360:
+        return CameraSpec(kind=kind or "dome", fov_deg=360.0, range_m=float(range_m))
+    return CameraSpec(
+        kind=kind or "bullet",
+        fov_deg=float(fov_deg),
+        range_m=float(range_m),
+        bearing_step_deg=float(bearing_step_deg),
+    )
+
+
+def project_surveillance(
+    project: Project,
+    *,
+    district: str | None = None,
+    spec: CameraSpec | None = None,
+    max_cameras: int | None = None,
+    suggest: bool = True,
+    piece_m: float = 5.0,
+    time_limit: float = 60.0,
+    extra_candidates: gpd.GeoDataFrame | None = None,
+    on_invalid: str = "raise",
+) -> SurveillanceResult:
+    """Art. 20 surveillance check of a project (or of one ``district``, name or code).
+
+    Reads ``cameras`` and the optional :data:`SURVEILLANCE_LAYERS`, takes the working-rate
+    target from the project's standard set (national guidance 98 % when the set has no Art. 20
+    rule) and calls :func:`analysis.surveillance.analyse_surveillance` in the project's metric
+    CRS. ``spec`` is the standard new camera (:func:`surveillance_spec`; default 90 degrees,
+    30 m, bearings every 45 degrees).
+
+    Raises
+    ------
+    ProjectError
+        When the project has no ``cameras`` layer.
+    CameraValidationError
+        When camera rows are invalid and ``on_invalid="raise"`` (``"skip"`` leaves them out;
+        they are listed in ``result.problems`` either way).
+    ValueError
+        With a bilingual message for an unknown district or missing public spaces.
+    """
+    if not project.has_layer("cameras"):
+        raise ProjectError("项目中没有监控图层 cameras / the project has no cameras layer")
+    layers = {n: project.layer(n) if project.has_layer(n) else None for n in SURVEILLANCE_LAYERS}
+    try:
+        standard = project_standard(project)
+    except StandardError:
+        standard = None  # the national guidance (98 % working) applies
+    targets = targets_from_standard(standard)
+    return analyse_surveillance(
+        project.layer("cameras"),
+        public_spaces=layers["public_spaces"],
+        buildings=layers["buildings"],
+        communities=layers["communities"],
+        network_edges=layers["network_edges"],
+        network_nodes=layers["network_nodes"],
+        districts=layers["districts"],
+        district=district,
+        extra_candidates=extra_candidates,
+        spec=spec or CameraSpec(),
+        max_cameras=max_cameras,
+        suggest=suggest,
+        piece_m=piece_m,
+        time_limit=time_limit,
+        crs=project.metric_crs,
+        on_invalid=on_invalid,
+        working_target=targets["working_target"],
+    )
+
+
+def _writable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame ready for the GeoPackage: CRS set, no table without columns."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        return frame if frame.crs is not None else frame.set_crs("EPSG:4326")
+    frame = pd.DataFrame(frame)
+    if not len(frame.columns):
+        frame = pd.DataFrame({"note": pd.Series(dtype=str)})
+    return frame
+
+
+def surveillance_layers(result: SurveillanceResult) -> dict[str, pd.DataFrame]:
+    """The layers of a result GeoPackage, by name.
+
+    Spatial: ``camera_views``, ``blind_spots``, ``repair_list``, ``suggested_cameras``
+    (always, possibly empty) and, with a placement, ``suggested_views`` and
+    ``uncoverable_spots``; tables: ``surveillance_by_community``, ``surveillance_by_district``,
+    ``camera_problems``.
+    """
+    out: dict[str, pd.DataFrame] = {
+        "camera_views": result.views,
+        "blind_spots": result.blind_spots,
+        "repair_list": result.repair,
+        "surveillance_by_community": result.by_community,
+        "surveillance_by_district": result.by_district,
+        "camera_problems": result.problems.astype({"value": str}),
+    }
+    placement = result.placement
+    if placement is not None:
+        out["suggested_cameras"] = placement.cameras
+        out["suggested_views"] = placement.views
+        out["uncoverable_spots"] = placement.uncoverable
+    else:
+        out["suggested_cameras"] = gpd.GeoDataFrame(
+            {"camera_id": pd.Series(dtype=str)}, geometry=[], crs=result.views.crs
+        )
+    return {name: _writable(frame) for name, frame in out.items()}
+
+
+def write_surveillance(result: SurveillanceResult, path: str | os.PathLike) -> Path:
+    """Write :func:`surveillance_layers` to the GeoPackage ``path`` (atomically); return it."""
+    path = Path(path)
+    GeoPackageStore(path).write_layers(surveillance_layers(result))
+    return path
+
+
+def surveillance_gpkg_bytes(result: SurveillanceResult) -> bytes:
+    """The result GeoPackage of :func:`write_surveillance` as bytes (for a download button)."""
+    with tempfile.TemporaryDirectory(prefix="geo_app_surveillance_") as tmp:
+        return write_surveillance(result, Path(tmp) / "surveillance.gpkg").read_bytes()
+
+
+def surveillance_district_options(
+    communities: pd.DataFrame, districts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Districts with communities: ``district_code, name, communities, scattered``.
+
+    ``scattered`` counts the communities whose ``management`` is ``scattered`` (散住居民区,
+    the subject of Art. 20). Sorted by district code.
+    """
+    if "district_code" not in communities.columns:
+        return pd.DataFrame(columns=["district_code", "name", "communities", "scattered"])
+    codes = communities["district_code"].astype(str)
+    management = (
+        communities["management"].astype(str)
+        if "management" in communities.columns
+        else pd.Series("", index=communities.index)
+    )
+    table = (
+        pd.DataFrame({"district_code": codes, "scattered": management == "scattered"})
+        .groupby("district_code")
+        .agg(communities=("scattered", "size"), scattered=("scattered", "sum"))
+        .reset_index()
+    )
+    names = {}
+    if districts is not None and {"district_code", "name"} <= set(districts.columns):
+        names = dict(zip(districts["district_code"].astype(str), districts["name"], strict=False))
+    table["name"] = [str(names.get(c, c)) for c in table["district_code"]]
+    table[["communities", "scattered"]] = table[["communities", "scattered"]].astype(int)
+    return table[["district_code", "name", "communities", "scattered"]].sort_values(
+        "district_code", ignore_index=True
+    )
+
+
+def default_surveillance_district(options: pd.DataFrame) -> str | None:
+    """The district the page opens with: the smallest one that has scattered communities.
+
+    Smallest (fewest communities) keeps the first run quick; ties go to the lower code.
+    ``None`` when no district has scattered communities (then the smallest of all).
+    """
+    if not len(options):
+        return None
+    pool = options[options["scattered"] > 0]
+    pool = pool if len(pool) else options
+    pick = pool.sort_values(["communities", "district_code"]).iloc[0]
+    return str(pick["district_code"])
+
+
+def analysed_cameras(cameras: gpd.GeoDataFrame, result: SurveillanceResult) -> gpd.GeoDataFrame:
+    """The cameras a result is about: working ones with a view, broken ones on the repair list.
+
+    Returns the rows of ``cameras`` with ``status`` normalised to ``working`` / ``broken``.
+    """
+    wanted = set(result.views["camera_id"].astype(str)) | set(
+        result.repair["camera_id"].astype(str)
+    )
+    out = cameras[cameras["camera_id"].astype(str).isin(wanted)].copy()
+    out["status"] = [normalise_status(v) for v in out["status"]]
+    return out
+
+
+def _surveillance_value(column: str, value: object, lang: str) -> object:
+    key = f"surveillance.value.{column}.{value}"
+    if key in catalogue():
+        return t(key, lang)
+    if column == "kind":
+        for layer in ("cameras", "public_spaces"):
+            if f"values.{layer}.kind.{value}" in catalogue():
+                return value_label(layer, "kind", value, lang)
+        return value
+    if column in ("status", "management"):
+        layer = "cameras" if column == "status" else "communities"
+        return value_label(layer, column, value, lang)
+    if isinstance(value, bool):
+        return t("common.yes" if value else "common.no", lang)
+    return value
+
+
+def surveillance_column_label(name: str, lang: str = "zh") -> str:
+    """Header of a surveillance table column: ``surveillance.col.<name>``, else the name."""
+    key = f"surveillance.col.{name}"
+    return t(key, lang) if key in catalogue() else field_label("cameras", name, lang)
+
+
+def surveillance_table(
+    frame: pd.DataFrame, lang: str = "zh", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A surveillance table for the screen: chosen columns, coded values and headers in ``lang``.
+
+    Shares (``covered_share``, ``working_rate`` ...) become percentages with one decimal, camera
+    kinds, statuses and the management type their labels; point tables get ``lon`` / ``lat``;
+    ``message_zh`` / ``message_en`` collapse into ``message``.
+    """
+    lang = normalise_lang(lang)
+    out = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+        points = frame.geometry.to_crs("EPSG:4326") if frame.crs is not None else frame.geometry
+        if (points.geom_type == "Point").all():
+            out["lon"], out["lat"] = points.x.round(6), points.y.round(6)
+    if "message_zh" in out.columns and "message_en" in out.columns:
+        out["message"] = out["message_zh" if lang == "zh" else "message_en"]
+        out = out.drop(columns=["message_zh", "message_en"])
+    if columns is not None:
+        wanted = [*columns, "message"] if "message" in out.columns else list(columns)
+        out = out[[c for c in dict.fromkeys(wanted) if c in out.columns]]
+    out = out.drop(columns=[c for c in out.columns if c == "geometry"])
+    for col in out.columns:
+        if col in ("covered_share", "covered_share_area", "working_rate", "working_target"):
+            out[col] = pd.to_numeric(out[col], errors="coerce").mul(100).round(1)
+        elif col.endswith(("_m", "_m2")) and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round(1)
+        elif col in ("kind", "status", "management", "source", "severity", "meets_working_target"):
+            out[col] = out[col].map(
+                lambda v, col=col: (
+                    v if compliance_is_missing(v) else _surveillance_value(col, v, lang)
+                )
+            )
+    return out.rename(columns={c: surveillance_column_label(c, lang) for c in out.columns})

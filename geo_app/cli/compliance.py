@@ -13,29 +13,21 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
 from analysis.standards import available_standards
 from geo_app.cli import CommandError
 from geo_app.project import Project
-from geo_app.workflows import project_budgets, project_compliance, project_standard
+from geo_app.workflows import (
+    COMPLIANCE_SHEET_NAMES,
+    project_budgets,
+    project_compliance,
+    project_standard,
+    write_compliance,
+)
 
-SHEET_NAMES: dict[str, str] = {
-    "communities": "社区达标",
-    "by_street": "街道汇总",
-    "by_district": "区县汇总",
-    "stations": "服务站用房",
-    "street_centres": "街道中心",
-    "rural": "农村社区",
-    "issues": "问题清单",
-    "star_rewards": "星级奖励",
-    "star_streets": "星级街道",
-    "heating": "供暖费用",
-    "rules": "规则参数",
-}
-"""Workbook sheet of each table (Chinese names; column names stay the stable English codes)."""
+SHEET_NAMES: dict[str, str] = COMPLIANCE_SHEET_NAMES
+"""Workbook sheet of each table (shared with the app page, see :mod:`geo_app.workflows`)."""
 
 MAX_PRINTED_PROBLEMS = 30
 
@@ -78,14 +70,6 @@ def _print_problems(exc: ComplianceInputError, lang: str) -> None:
         print(f"  …另有 {extra} 条 / {extra} more", file=sys.stderr)
 
 
-def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.BooleanDtype | pd.Int64Dtype):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
-
-
 def write_result(
     result: ComplianceResult,
     out: Path,
@@ -93,26 +77,18 @@ def write_result(
     stars: StarRewards | None = None,
     heating: HeatingCosts | None = None,
 ) -> None:
-    """Write the per-community table to CSV, or all tables to an XLSX workbook."""
+    """Write the per-community table to CSV, or all tables to an XLSX workbook.
+
+    The writer is :func:`geo_app.workflows.write_compliance`, shared with the app's download
+    buttons.
+    """
     suffix = out.suffix.lower()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        result.communities.to_csv(out, index=False, encoding="utf-8-sig")
-        return
-    if suffix != ".xlsx":
+    if suffix not in (".csv", ".xlsx"):
         raise CommandError(
             f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
         )
-    sheets = result.sheets()
-    if stars is not None:
-        sheets["star_rewards"] = stars.by_district
-        sheets["star_streets"] = stars.by_street
-    if heating is not None:
-        sheets["heating"] = heating.by_district
-    order = [k for k in SHEET_NAMES if k in sheets]
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for key in order:
-            _excel_frame(sheets[key]).to_excel(writer, sheet_name=SHEET_NAMES[key], index=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_compliance(result, out, suffix[1:], stars=stars, heating=heating)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,18 +12,18 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from geo_app.cli import CommandError
 from geo_app.project import Project
-from layers.importing import ImportResult, MappingError, prepare_import
-from layers.io import LayerFileError, list_file_layers, read_vector_file
+from geo_app.workflows import ImportOutcome, import_file, read_source
+from layers.importing import MappingError
+from layers.io import LayerFileError
 from layers.schema import get_schema
+
+__all__ = ["ImportOutcome", "format_table", "import_file", "parse_map_options", "read_source"]
 
 MAX_LISTED_PROBLEMS = 200
 MAX_LISTED_CHANGES = 30
@@ -108,98 +108,6 @@ def format_table(frame: pd.DataFrame) -> str:
 
     sep = "  ".join("-" * w for w in widths[:-1]) + "  " + "-" * 8
     return "\n".join([line(cols), sep] + [line(r) for r in rows])
-
-
-def _reference_layers(project: Project, target: str) -> list[gpd.GeoDataFrame]:
-    frames = []
-    for name in ("network_edges", "streets", "communities"):
-        if name != target and project.has_layer(name):
-            frame = project.layer(name)
-            if isinstance(frame, gpd.GeoDataFrame) and len(frame):
-                frames.append(frame)
-    return frames
-
-
-@dataclass
-class ImportOutcome:
-    """Result of :func:`import_file`: the prepared import and what was written."""
-
-    result: ImportResult
-    source_rows: int
-    written: bool
-    total_rows: int
-
-
-def read_source(
-    path: str | Path,
-    layer: str,
-    *,
-    source_layer: str | None = None,
-    encoding: str | None = None,
-    lon_col: str | None = None,
-    lat_col: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read an import file; a GeoPackage layer named like the target layer is chosen."""
-    if source_layer is None and layer in list_file_layers(path):
-        source_layer = layer
-    return read_vector_file(
-        path, layer=source_layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col
-    )
-
-
-def import_file(
-    project: Project,
-    layer: str,
-    source: gpd.GeoDataFrame,
-    *,
-    mapping: dict[str, str] | None = None,
-    crs: str | None = None,
-    append: bool = False,
-    dry_run: bool = False,
-    file_name: str = "",
-) -> ImportOutcome:
-    """Prepare ``source`` for ``layer`` and write it to ``project`` if every row is valid.
-
-    The layer is replaced (or, with ``append``, extended) and the import is logged in
-    ``project.settings.parameters["imports"]`` (file, rows, source CRS) in the same atomic
-    write. Nothing is written when the validation finds a problem or with ``dry_run``.
-    Raises ``MappingError`` for an unusable mapping or CRS.
-    """
-    get_schema(layer)
-    existing = project.layer(layer) if append and project.has_layer(layer) else None
-    settings = project.settings
-    result = prepare_import(
-        source,
-        layer,
-        mapping,
-        crs,
-        metric_crs=settings.metric_crs,
-        reference=_reference_layers(project, layer),
-        existing=existing,
-        in_china=settings.country.upper() == "CN",
-    )
-    new = result.gdf.reset_index(drop=True)
-    if not result.ok or dry_run:
-        return ImportOutcome(result, len(source), False, len(new))
-    if existing is not None:
-        if not isinstance(existing, gpd.GeoDataFrame):
-            existing = gpd.GeoDataFrame(existing)
-        combined = pd.concat([existing.to_crs(new.crs), new], ignore_index=True)
-        new = gpd.GeoDataFrame(combined, geometry=new.geometry.name, crs=new.crs)
-    log = list(settings.parameters.get("imports", []))
-    log.append(
-        {
-            "layer": layer,
-            "file": file_name,
-            "rows": len(result.gdf),
-            "source_crs": result.source_crs,
-            "mode": "append" if existing is not None else "replace",
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-    )
-    settings.parameters["imports"] = log
-    project.write_layers({layer: new}, with_settings=True)
-    return ImportOutcome(result, len(source), True, len(new))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,8 +6,10 @@ blind spots, the repair list and suggested new cameras, and writes them to a Geo
     geo-app surveillance PROJECT.gpkg [--district NAME] --out RESULT.gpkg
 
 Layers written: ``camera_views``, ``blind_spots``, ``repair_list``, ``suggested_cameras``,
-``suggested_views``, ``uncoverable_spots`` (spatial) and the tables ``surveillance_by_community``, ``surveillance_by_district`` and
-``camera_problems`` (non-spatial).
+``suggested_views``, ``uncoverable_spots`` (spatial) and the tables
+``surveillance_by_community``, ``surveillance_by_district`` and ``camera_problems``
+(non-spatial). The project-level work is :func:`geo_app.workflows.project_surveillance` and
+:func:`geo_app.workflows.write_surveillance`, shared with the app page.
 """
 
 from __future__ import annotations
@@ -16,26 +18,11 @@ import argparse
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
-from analysis.standards import StandardError, load_standard
-from analysis.surveillance import (
-    CameraSpec,
-    CameraValidationError,
-    analyse_surveillance,
-    targets_from_standard,
-)
+from analysis.surveillance import CameraValidationError
 from geo_app.cli import CommandError
-from geo_app.project import GeoPackageStore, Project
-
-OPTIONAL_LAYERS = (
-    "public_spaces",
-    "buildings",
-    "communities",
-    "network_edges",
-    "network_nodes",
-    "districts",
-)
+from geo_app.project import Project
+from geo_app.workflows import project_surveillance, surveillance_spec, write_surveillance
 
 
 def register(subparsers) -> None:
@@ -79,10 +66,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _read(project: Project, name: str):
-    return project.layer(name) if project.has_layer(name) else None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the analysis and write the result GeoPackage."""
     project = Project.open(args.project)
@@ -93,11 +76,9 @@ def run(args: argparse.Namespace) -> int:
             "--range、--fov、--bearing-step、--piece 须为正数(fov 不超过 360)/ "
             "--range, --fov, --bearing-step, --piece must be positive (fov at most 360)"
         )
-    layers = {name: _read(project, name) for name in OPTIONAL_LAYERS}
-    cameras = project.layer("cameras")
-    spec = CameraSpec(fov_deg=args.fov, range_m=args.range, bearing_step_deg=args.bearing_step)
-    if args.fov >= 360:
-        spec = CameraSpec(kind="dome", fov_deg=360.0, range_m=args.range)
+    spec = surveillance_spec(
+        fov_deg=args.fov, range_m=args.range, bearing_step_deg=args.bearing_step
+    )
     extra = None
     if args.candidates:
         path = Path(args.candidates)
@@ -106,72 +87,28 @@ def run(args: argparse.Namespace) -> int:
         extra = gpd.read_file(path)
         if extra.crs is None:
             extra = extra.set_crs("EPSG:4326")
-    try:
-        standard = load_standard(project.settings.standard_set, project.settings.standard_overrides)
-    except StandardError:
-        standard = None  # the report then uses the national guidance (98 %)
-    targets = targets_from_standard(standard)
-    try:
-        result = analyse_surveillance(
-            cameras,
-            public_spaces=layers["public_spaces"],
-            buildings=layers["buildings"],
-            communities=layers["communities"],
-            network_edges=layers["network_edges"],
-            network_nodes=layers["network_nodes"],
-            districts=layers["districts"],
-            district=args.district,
-            extra_candidates=extra,
-            spec=spec,
-            max_cameras=args.max_cameras,
-            suggest=not args.no_suggest,
-            piece_m=args.piece,
-            time_limit=args.time_limit,
-            crs=project.metric_crs,
-            on_invalid="skip" if args.skip_invalid else "raise",
-            working_target=targets["working_target"],
-        )
-    except CameraValidationError as exc:
-        raise CommandError(str(exc)) from exc
-
-    out = {
-        "camera_views": result.views,
-        "blind_spots": result.blind_spots,
-        "repair_list": result.repair,
-        "surveillance_by_community": result.by_community,
-        "surveillance_by_district": result.by_district,
-        "camera_problems": result.problems.astype({"value": str}),
-    }
-    pl = result.placement
-    if pl is not None:
-        out["suggested_cameras"] = pl.cameras
-        out["suggested_views"] = pl.views
-        out["uncoverable_spots"] = pl.uncoverable
-    else:
-        out["suggested_cameras"] = gpd.GeoDataFrame(
-            {"camera_id": pd.Series(dtype=str)}, geometry=[], crs=cameras.crs
-        )
-    out = {k: _writable(v) for k, v in out.items()}
     out_path = Path(args.out)
     if out_path.resolve() == Path(args.project).resolve():
         raise CommandError(
             "结果文件不能覆盖项目文件 / the result file must not be the project file"
         )
-    GeoPackageStore(out_path).write_layers(out)
+    try:
+        result = project_surveillance(
+            project,
+            district=args.district,
+            spec=spec,
+            max_cameras=args.max_cameras,
+            suggest=not args.no_suggest,
+            piece_m=args.piece,
+            time_limit=args.time_limit,
+            extra_candidates=extra,
+            on_invalid="skip" if args.skip_invalid else "raise",
+        )
+    except CameraValidationError as exc:
+        raise CommandError(str(exc)) from exc
+    write_surveillance(result, out_path)
     _print_summary(result, out_path)
     return 0
-
-
-def _writable(frame):
-    """Frames ready for the GeoPackage: no empty table without columns, CRS set."""
-    if isinstance(frame, gpd.GeoDataFrame):
-        if frame.crs is None:
-            frame = frame.set_crs("EPSG:4326")
-        return frame
-    frame = pd.DataFrame(frame)
-    if not len(frame.columns):
-        frame = pd.DataFrame({"note": pd.Series(dtype=str)})
-    return frame
 
 
 def _print_summary(result, out_path: Path) -> None:

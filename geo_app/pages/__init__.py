@@ -31,6 +31,9 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("explorer", "explorer.title", ":material/map:", "explorer", default=True),
+    PageSpec("compliance", "compliance.title", ":material/rule:", "compliance"),
+    PageSpec("data", "data.title", ":material/upload_file:", "data"),
+    PageSpec("surveillance", "surveillance.title", ":material/videocam:", "surveillance"),
 )
 """Pages in menu order; the default page opens first."""
 
