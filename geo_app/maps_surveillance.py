@@ -1,0 +1,323 @@
+"""Folium map of a surveillance result (Art. 20): camera views, blind spots, suggested cameras.
+
+Pure functions, no Streamlit; built on the blocks of :mod:`geo_app.maps` (``LayerView``,
+``LayerStyle``, ``Legend``, offline Leaflet, ``focus_bounds``). Two steps, like the explorer:
+
+1. :func:`prepare_surveillance` turns a :class:`~analysis.surveillance.SurveillanceResult`
+   (plus the project's cameras and communities) into light :class:`~geo_app.maps.LayerView`
+   objects whose GeoJSON properties are pre-escaped popup values and tooltips;
+2. :func:`surveillance_map` draws them as toggleable layers with a legend.
+
+Layers, bottom to top (:data:`LAYER_ORDER`): communities (outline), public spaces (green),
+views of suggested cameras (semi-transparent purple), views of working cameras
+(semi-transparent blue sectors), blind spots (red), suggested cameras (small purple dots),
+working cameras (blue dots), broken cameras (large orange dots). Every popup value is escaped with
+:func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis.surveillance import SurveillanceResult
+from geo_app import maps
+from geo_app.i18n import normalise_lang, t
+from geo_app.workflows import analysed_cameras, surveillance_table
+
+BLIND_SPOT_COLOUR = "#e31a1c"
+"""Red of the blind spots."""
+
+LAYER_STYLES: dict[str, maps.LayerStyle] = {
+    "communities": maps.LayerStyle("#6b7280", weight=1.2, fill_opacity=0.0),
+    "public_spaces": maps.LayerStyle("#16a34a", weight=2.0, fill_opacity=0.2),
+    "suggested_views": maps.LayerStyle("#7c3aed", weight=0.6, fill_opacity=0.15),
+    "camera_views": maps.LayerStyle("#2563eb", weight=0.8, fill_opacity=0.25),
+    "blind_spots": maps.LayerStyle(BLIND_SPOT_COLOUR, weight=4.0, fill_opacity=0.5),
+    "suggested_cameras": maps.LayerStyle("#7c3aed", fill_opacity=0.8, radius=3.5),
+    "cameras_working": maps.LayerStyle("#1d4ed8", fill_opacity=0.95, radius=5),
+    "cameras_broken": maps.LayerStyle("#f97316", fill_opacity=1.0, radius=7),
+}
+"""Style of each layer of the surveillance map."""
+
+LAYER_ORDER: tuple[str, ...] = tuple(LAYER_STYLES)
+"""Layers in drawing order (polygons first, points on top)."""
+
+POPUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "communities": ("name", "community_id", "management"),
+    "public_spaces": (
+        "space_id",
+        "kind",
+        "community_id",
+        "length_m",
+        "covered_length_m",
+        "area_m2",
+        "covered_area_m2",
+        "covered_share",
+    ),
+    "camera_views": ("camera_id", "kind", "bearing_deg", "fov_deg", "range_m"),
+    "suggested_views": ("camera_id", "bearing_deg"),
+    "blind_spots": ("space_id", "kind", "community_id", "length_m", "area_m2"),
+    "cameras_working": ("camera_id", "kind", "status", "bearing_deg", "fov_deg", "range_m"),
+    "cameras_broken": ("rank", "camera_id", "kind", "gain_length_m", "gain_area_m2"),
+    "suggested_cameras": (
+        "camera_id",
+        "kind",
+        "bearing_deg",
+        "fov_deg",
+        "range_m",
+        "source",
+        "new_length_m",
+        "new_area_m2",
+    ),
+}
+"""Columns shown in the popup of each layer, in order."""
+
+_ID = {
+    "communities": "name",
+    "public_spaces": "space_id",
+    "blind_spots": "space_id",
+}
+_SIMPLIFY_DEG = 0.000005  # about half a metre: sectors keep their shape, GeoJSON stays light
+_TIP = "_tip"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _geom_kind(geoms: gpd.GeoSeries) -> str:
+    kinds = set(geoms.geom_type)
+    if kinds and all("Point" in k for k in kinds):
+        return "point"
+    if kinds and all("LineString" in k for k in kinds):
+        return "line"
+    return "polygon"
+
+
+def layer_title(name: str, lang: str = "zh") -> str:
+    """Label of a surveillance map layer (``surveillance.layer.<name>``)."""
+    return t(f"surveillance.layer.{name}", lang)
+
+
+def _tooltips(name: str, gdf: gpd.GeoDataFrame, lang: str) -> list[str]:
+    title = layer_title(name, lang)
+    column = _ID.get(name, "camera_id")
+    if column not in gdf.columns:
+        return [html.escape(title)] * len(gdf)
+    sep = ":" if lang == "zh" else ": "
+    return [html.escape(title if _missing(v) else f"{title}{sep}{v}") for v in gdf[column].tolist()]
+
+
+def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.LayerView:
+    """One surveillance layer as a :class:`~geo_app.maps.LayerView` with escaped popups.
+
+    Popup values are the display values of :func:`geo_app.workflows.surveillance_table`
+    (labels of kinds and statuses, shares in %), escaped; headers are the column labels.
+    """
+    lang = normalise_lang(lang)
+    style = LAYER_STYLES[name]
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
+    shown = surveillance_table(pd.DataFrame(gdf[fields]), lang) if fields else pd.DataFrame()
+    columns: dict[str, list[str]] = {_TIP: _tooltips(name, gdf, lang)}
+    for i, column in enumerate(shown.columns):
+        columns[f"f{i}"] = [
+            html.escape(t("common.empty", lang) if _missing(v) else str(v))
+            for v in shown[column].tolist()
+        ]
+    geoms = gdf.geometry.values
+    if len(geoms) and not (gdf.geom_type == "Point").all():
+        geoms = shapely.simplify(geoms, _SIMPLIFY_DEG, preserve_topology=True)
+    light = gpd.GeoDataFrame(
+        columns,
+        geometry=shapely.transform(geoms, lambda xy: np.round(xy, 6)),
+        crs="EPSG:4326",
+    )
+    return maps.LayerView(
+        name=name,
+        geojson=light.to_geo_dict(drop_id=True),
+        total=len(light),
+        shown=len(light),
+        geom_kind=_geom_kind(gdf.geometry),
+        bounds=tuple(float(v) for v in light.total_bounds) if len(light) else None,
+        labels=tuple(html.escape(str(c)) for c in shown.columns),
+        centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
+        style=style,
+    )
+
+
+def surveillance_frames(
+    result: SurveillanceResult,
+    cameras: gpd.GeoDataFrame | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """The frames drawn on the map, by layer name (empty layers left out).
+
+    ``cameras`` is the project's camera layer: the working cameras analysed (those with a
+    view) are drawn from it; broken cameras come from the repair list (with rank and gain).
+    ``communities`` are drawn when they hold a community of the result's table.
+    """
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    if communities is not None and "community_id" in communities.columns:
+        ids = set(result.by_community["community_id"].astype(str))
+        frames["communities"] = communities[communities["community_id"].astype(str).isin(ids)]
+    frames["public_spaces"] = result.spaces
+    frames["camera_views"] = result.views
+    placement = result.placement
+    if placement is not None:
+        frames["suggested_views"] = placement.views.merge(
+            pd.DataFrame(placement.cameras[["camera_id", "kind", "fov_deg", "range_m"]]),
+            on="camera_id",
+            how="left",
+        )
+    frames["blind_spots"] = result.blind_spots
+    if cameras is not None and len(cameras):
+        working = analysed_cameras(cameras, result)
+        frames["cameras_working"] = working[working["status"] == "working"]
+    frames["cameras_broken"] = result.repair
+    if placement is not None:
+        frames["suggested_cameras"] = placement.cameras
+    return {
+        name: frames[name]
+        for name in LAYER_ORDER
+        if name in frames and isinstance(frames[name], gpd.GeoDataFrame) and len(frames[name])
+    }
+
+
+def prepare_surveillance(
+    result: SurveillanceResult,
+    cameras: gpd.GeoDataFrame | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> list[maps.LayerView]:
+    """All layers of :func:`surveillance_frames` as views, in :data:`LAYER_ORDER`."""
+    frames = surveillance_frames(result, cameras, communities)
+    return [prepare_view(name, gdf, lang) for name, gdf in frames.items()]
+
+
+def style_function(style: maps.LayerStyle):
+    """Leaflet style of the features of a layer drawn with ``style``.
+
+    Points are filled dots with a dark rim; lines are stroked only; polygons are filled
+    with ``style.fill_opacity`` (the semi-transparent view sectors).
+    """
+
+    def by_geometry(feature: dict) -> dict:
+        kind = str((feature.get("geometry") or {}).get("type", ""))
+        if "Point" in kind:
+            return {
+                "color": "#111827",
+                "weight": 1,
+                "opacity": 0.9,
+                "fill": True,
+                "fillColor": style.colour,
+                "fillOpacity": style.fill_opacity,
+            }
+        fill = "LineString" not in kind
+        return {
+            "color": style.colour,
+            "weight": style.weight,
+            "opacity": 0.9,
+            "fill": fill,
+            "fillColor": style.colour,
+            "fillOpacity": style.fill_opacity if fill else 0.0,
+        }
+
+    return by_geometry
+
+
+def add_view(m: folium.Map, view: maps.LayerView, lang: str = "zh") -> folium.FeatureGroup:
+    """Add one prepared layer to ``m`` as a toggleable ``FeatureGroup`` named in ``lang``."""
+    group = folium.FeatureGroup(name=html.escape(layer_title(view.name, lang)), show=True)
+    if view.shown:
+        marker = (
+            folium.CircleMarker(radius=view.style.radius) if view.geom_kind == "point" else None
+        )
+        folium.GeoJson(
+            view.geojson,
+            name=view.name,
+            marker=marker,
+            style_function=style_function(view.style),
+            popup=folium.GeoJsonPopup(
+                fields=[f"f{i}" for i in range(len(view.labels))],
+                aliases=list(view.labels),
+                max_width=420,
+                class_name="geo-app-popup",
+            )
+            if view.labels
+            else None,
+            tooltip=folium.GeoJsonTooltip(fields=[_TIP], labels=False),
+            embed=True,
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def legend_html(views: Sequence[maps.LayerView], lang: str = "zh") -> str:
+    """HTML of the legend: a swatch and the escaped label of each layer."""
+    items = []
+    for view in views:
+        colour = html.escape(view.style.colour)
+        if view.geom_kind == "point":
+            swatch = f"border-radius:50%;background:{colour};width:10px;height:10px;"
+        elif view.name == "blind_spots" or view.geom_kind == "line":
+            swatch = f"background:{colour};width:16px;height:4px;"
+        else:
+            opacity = max(view.style.fill_opacity, 0.0)
+            swatch = (
+                f"border:2px solid {colour};width:12px;height:10px;"
+                f"background:color-mix(in srgb, {colour} {opacity * 100:.0f}%, transparent);"
+            )
+        items.append(
+            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
+            f'<span style="display:inline-block;{swatch}"></span>'
+            f"<span>{html.escape(layer_title(view.name, lang))}</span></div>"
+        )
+    return (
+        '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
+        'box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:12px;line-height:1.3">'
+        f"<b>{html.escape(t('surveillance.legend_title', lang))}</b>{''.join(items)}</div>"
+    )
+
+
+def surveillance_map(
+    views: Sequence[maps.LayerView],
+    lang: str = "zh",
+    basemap: str = "none",
+    assets: str | None = None,
+) -> folium.Map:
+    """A folium map of prepared surveillance layers with a layer control and a legend.
+
+    Opens on the public spaces, views and blind spots (not on large rural communities).
+    ``basemap`` and ``assets`` are as in :func:`geo_app.maps.build_map`.
+    """
+    lang = normalise_lang(lang)
+    if basemap not in maps.BASEMAPS:
+        raise ValueError(f"未知底图 {basemap!r} / unknown basemap {basemap!r}")
+    m = folium.Map(location=maps.HARBIN_CENTRE, zoom_start=11, tiles=None, control_scale=True)
+    tiles = maps.BASEMAPS[basemap]
+    if tiles is not None:
+        folium.TileLayer(name=t(f"basemap.{basemap}", lang), control=False, **tiles).add_to(m)
+    for view in views:
+        add_view(m, view, lang)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if views:
+        maps.Legend(legend_html(views, lang)).add_to(m)
+    focus = [v for v in views if v.name != "communities"] or list(views)
+    box = maps.focus_bounds(focus, share=1.0)
+    if box is not None:
+        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])
+    if assets == "inline":
+        maps.inline_leaflet(m)
+    elif assets:
+        maps.use_leaflet_assets(m, assets)
+    return m
