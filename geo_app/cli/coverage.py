@@ -1,0 +1,312 @@
+"""``geo-app coverage`` and ``geo-app isochrones``: walking coverage of communities by a facility
+kind, and isochrone polygons per facility.
+
+``geo-app coverage PROJECT.gpkg --facility-kind community_station --distance 500 --out FILE``
+writes one row per community (``community_id, households, covered_households, covered_share,
+nearest_m`` then details) to CSV (UTF-8 with BOM), XLSX (with street and district sheets) or
+GPKG (with geometry), by the extension of ``FILE``.
+
+``geo-app isochrones PROJECT.gpkg --facility-kind KIND --distances 300 500 1000 --out FILE.gpkg``
+writes the isochrone polygons (one per facility and distance).
+
+The walking network is read from the project's ``network_nodes``/``network_edges`` layers; a
+project without them falls back to straight line x 1.3, with a printed note and ``method =
+euclidean_detour`` in every output. :func:`geo_app.workflows.project_network` and
+:func:`geo_app.workflows.project_coverage` are shared with the app pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from analysis.coverage import (
+    DEFAULT_BUFFER_M,
+    DEFAULT_WALK_SPEED_KMH,
+    CoverageResult,
+    isochrones,
+    minutes_to_metres,
+)
+from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
+from geo_app.cli import CommandError
+from geo_app.project import Project
+from geo_app.workflows import project_coverage, project_network, walking_speed
+from layers.schema import FACILITY_KIND_LABELS, FACILITY_KINDS
+
+FIRST_COLUMNS = ["community_id", "households", "covered_households", "covered_share", "nearest_m"]
+DETAIL_COLUMNS = [
+    "name",
+    "street_code",
+    "district_code",
+    "population",
+    "covered_population",
+    "covered",
+    "nearest_facility",
+    "distance_m",
+    "method",
+]
+SHEET_NAMES = {"communities": "社区覆盖", "streets": "街道汇总", "districts": "区县汇总"}
+FALLBACK_NOTE = (
+    "注意:项目中没有步行路网(network_nodes/network_edges),按直线距离×{detour} 估算 / "
+    "note: the project has no walking network (network_nodes/network_edges); using straight-line "
+    "distance x {detour}"
+)
+
+
+# -- progress ----------------------------------------------------------------------------------
+class StderrProgress:
+    """Progress printed to stderr (at most every 0.5 s, and at the end)."""
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last < 0.5:
+            return
+        self._last = now
+        print(f"{self.label} {fraction:4.0%} {message}", file=self.stream, flush=True)
+
+
+# -- project helpers: in geo_app.workflows (shared with the app pages) ---------------------
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in FACILITY_KINDS:
+        known = ", ".join(FACILITY_KINDS)
+        raise CommandError(f"未知设施类型 {kind!r};可选:{known} / unknown facility kind {kind!r}")
+
+
+def _layer(project: Project, name: str) -> gpd.GeoDataFrame:
+    if not project.has_layer(name):
+        raise CommandError(f"项目缺少图层 {name} / the project lacks the layer {name}")
+    return project.layer(name)
+
+
+# -- writers -----------------------------------------------------------------------------------
+def _community_table(result: CoverageResult) -> pd.DataFrame:
+    per = pd.DataFrame(result.communities.drop(columns=result.communities.geometry.name))
+    cols = FIRST_COLUMNS + [c for c in DETAIL_COLUMNS if c in per.columns]
+    return per[cols].reset_index(drop=True)
+
+
+def _write_coverage(result: CoverageResult, out: Path) -> None:
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table = _community_table(result)
+    if suffix == ".csv":
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name=SHEET_NAMES["communities"], index=False)
+            if len(result.streets):
+                result.streets.to_excel(writer, sheet_name=SHEET_NAMES["streets"], index=False)
+            if len(result.districts):
+                result.districts.to_excel(writer, sheet_name=SHEET_NAMES["districts"], index=False)
+    elif suffix == ".gpkg":
+        geo = gpd.GeoDataFrame(
+            table, geometry=result.communities.geometry.to_numpy(), crs=result.communities.crs
+        )
+        if out.exists():
+            out.unlink()
+        pyogrio.write_dataframe(geo, out, layer="coverage", driver="GPKG")
+        for name in ("streets", "districts"):
+            frame = getattr(result, name)
+            if len(frame):
+                pyogrio.write_dataframe(frame, out, layer=f"coverage_{name}", driver="GPKG")
+    else:
+        raise CommandError(
+            f"不支持的输出格式 {suffix or out.name}(可用 .csv .xlsx .gpkg)/ "
+            f"unsupported output {suffix or out.name} (use .csv .xlsx .gpkg)"
+        )
+
+
+# -- commands ----------------------------------------------------------------------------------
+def _distance_arg(args: argparse.Namespace, project: Project) -> tuple[float, float | None]:
+    if args.minutes is not None:
+        speed = args.speed or walking_speed(project)
+        return minutes_to_metres(args.minutes, speed), args.minutes
+    return float(args.distance), None
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    """Run ``geo-app coverage``."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx", ".gpkg"):
+        raise CommandError(
+            f"不支持的输出格式 {out.suffix or out.name}(可用 .csv .xlsx .gpkg)/ "
+            f"unsupported output {out.suffix or out.name} (use .csv .xlsx .gpkg)"
+        )
+    _check_kind(args.facility_kind)
+    project = Project.open(args.project)
+    distance, minutes = _distance_arg(args, project)
+    if distance <= 0:
+        raise CommandError("覆盖距离须大于 0 / the distance must be positive")
+    progress = StderrProgress("覆盖分析 / coverage")
+    G = project_network(project)
+    if G is None:
+        print(FALLBACK_NOTE.format(detour=args.detour), file=sys.stderr)
+    facilities = _layer(project, "facilities")
+    if not (facilities.get("kind") == args.facility_kind).any():
+        print(
+            f"注意:项目中没有 {args.facility_kind} 设施,所有社区均未覆盖 / note: no "
+            f"{args.facility_kind} facilities in the project; no community is covered",
+            file=sys.stderr,
+        )
+    result = project_coverage(
+        project,
+        args.facility_kind,
+        distance,
+        isochrone_distances=[],
+        G=G,
+        detour=args.detour,
+        progress=progress,
+    )
+    _write_coverage(result, out)
+    per = result.communities
+    hh = float(per["households"].sum())
+    cov = float(per["covered_households"].sum())
+    zh, en = FACILITY_KIND_LABELS.get(args.facility_kind, (args.facility_kind, args.facility_kind))
+    when = f"{minutes:g} 分钟 ({distance:.0f} m)" if minutes is not None else f"{distance:.0f} m"
+    share = f"{cov / hh:.1%}" if hh else "-"
+    print(
+        f"{zh} / {en} {when}: {int(per['covered'].sum())}/{len(per)} 个社区覆盖 / communities "
+        f"covered; {int(cov)}/{int(hh)} 户 / households ({share}); method={result.method}"
+    )
+    for row in result.districts.itertuples(index=False):
+        label = getattr(row, "name", None) or row.district_code
+        share = f"{row.covered_share:.1%}" if pd.notna(row.covered_share) else "-"
+        print(f"  {label}: {int(row.covered_households)}/{int(row.households)} ({share})")
+    print(f"已写出 / written: {out}")
+    return 0
+
+
+def run_isochrones(args: argparse.Namespace) -> int:
+    """Run ``geo-app isochrones``."""
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        raise CommandError("等时圈输出须为 .gpkg / isochrones are written to a .gpkg file")
+    _check_kind(args.facility_kind)
+    project = Project.open(args.project)
+    facilities = _layer(project, "facilities")
+    if not (facilities.get("kind") == args.facility_kind).any():
+        raise CommandError(
+            f"项目中没有 {args.facility_kind} 设施 / no {args.facility_kind} facilities in the "
+            "project"
+        )
+    G = project_network(project)
+    if G is None:
+        print(FALLBACK_NOTE.format(detour=args.detour), file=sys.stderr)
+    speed = None
+    values = args.distances
+    if args.minutes:
+        values = args.minutes
+        speed = args.speed or walking_speed(project)
+    iso = isochrones(
+        G,
+        facilities,
+        values,
+        kind=args.facility_kind,
+        overlap=args.overlap,
+        buffer_m=args.buffer,
+        detour=args.detour,
+        speed_kmh=speed,
+        progress=StderrProgress("等时圈 / isochrones"),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        out.unlink()
+    pyogrio.write_dataframe(iso, out, layer="isochrones", driver="GPKG")
+    methods = ", ".join(f"{k}: {v}" for k, v in iso["method"].value_counts().items())
+    print(
+        f"{len(iso)} 个等时圈({iso['facility_id'].nunique()} 个设施)/ {len(iso)} isochrones "
+        f"({iso['facility_id'].nunique()} facilities); method {methods}"
+    )
+    if (iso["method"] != "network").any():
+        print(
+            f"注意:远离路网(>{DEFAULT_MAX_SNAP_M:.0f} 米)的设施按直线距离×绕行系数画圆 / note: "
+            f"facilities more than {DEFAULT_MAX_SNAP_M:.0f} m from the walking network get "
+            "straight-line circles (method euclidean_detour)",
+            file=sys.stderr,
+        )
+    print(f"已写出 / written: {out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``coverage`` and ``isochrones`` sub-commands."""
+    kinds = ", ".join(FACILITY_KINDS)
+    p = subparsers.add_parser(
+        "coverage",
+        help="步行覆盖分析 / walking coverage of communities by a facility kind",
+        description=(
+            "按步行距离统计每个社区、街道、区县被某类设施覆盖的户数和人口,输出 CSV/XLSX/GPKG / "
+            "households and population within walking distance of a facility kind, per "
+            "community, street and district"
+        ),
+    )
+    p.add_argument("project", help="项目文件 / project GeoPackage")
+    p.add_argument("--facility-kind", required=True, help=f"设施类型 / facility kind: {kinds}")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--distance", type=float, help="步行距离(米),如 300/500/1000 / walking distance in m"
+    )
+    group.add_argument("--minutes", type=float, help="步行时间(分钟)/ walking time in minutes")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help=f"步行速度 km/h(默认项目设置或 {DEFAULT_WALK_SPEED_KMH}) / walking speed",
+    )
+    p.add_argument(
+        "--detour",
+        type=float,
+        default=DEFAULT_DETOUR,
+        help="无路网时的绕行系数 / detour factor of the no-network fallback",
+    )
+    p.add_argument("--out", required=True, help="输出文件 .csv/.xlsx/.gpkg / output file")
+    p.set_defaults(func=run_coverage)
+
+    q = subparsers.add_parser(
+        "isochrones",
+        help="设施步行等时圈 / walking isochrones per facility",
+        description=(
+            "为某类设施的每个设施生成步行等时圈(如 300/500/1000 米),输出 GPKG / "
+            "isochrone polygons per facility, written to a GeoPackage"
+        ),
+    )
+    q.add_argument("project", help="项目文件 / project GeoPackage")
+    q.add_argument("--facility-kind", required=True, help=f"设施类型 / facility kind: {kinds}")
+    group = q.add_mutually_exclusive_group()
+    group.add_argument(
+        "--distances",
+        type=float,
+        nargs="+",
+        default=[300.0, 500.0, 1000.0],
+        help="步行距离(米)/ distances in m (default 300 500 1000, GB 50180 life circles)",
+    )
+    group.add_argument("--minutes", type=float, nargs="+", help="步行时间(分钟)/ minutes")
+    q.add_argument("--speed", type=float, default=None, help="步行速度 km/h / walking speed")
+    q.add_argument(
+        "--overlap",
+        choices=("keep", "split"),
+        default="keep",
+        help="重叠保留或按最近设施划分 / keep overlaps or split by nearest facility",
+    )
+    q.add_argument(
+        "--buffer",
+        type=float,
+        default=DEFAULT_BUFFER_M,
+        help="路段两侧缓冲宽度(米)/ buffer around reached streets (m)",
+    )
+    q.add_argument("--detour", type=float, default=DEFAULT_DETOUR, help="绕行系数 / detour")
+    q.add_argument("--out", required=True, help="输出 .gpkg / output GeoPackage")
+    q.set_defaults(func=run_isochrones)
