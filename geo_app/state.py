@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import pandas as pd
 import pyogrio
 import streamlit as st
@@ -24,6 +25,7 @@ from geo_app import maps
 from geo_app.i18n import t
 from geo_app.paths import DEFAULT_PROJECT, ENV_PROJECT, project_path
 from geo_app.project import Project, ProjectError, ProjectSettings
+from geo_app.workflows import project_network
 
 __all__ = ["DEFAULT_PROJECT", "ENV_PROJECT", "ProjectError", "project_path"]
 
@@ -103,6 +105,12 @@ def _layer(key: FileKey, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
             f"{t('project.invalid', 'zh', path=key.path, error=exc)} / "
             f"{t('project.invalid', 'en', path=key.path, error=exc)}"
         ) from exc
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def network(key: FileKey) -> nx.MultiDiGraph | None:
+    """The walking network of the project file version ``key`` (read once, shared by pages)."""
+    return project_network(_open(key))
 
 
 def load_info(path: str | os.PathLike | None = None) -> ProjectInfo:

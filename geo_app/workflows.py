@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import geopandas as gpd
+import networkx as nx
 import pandas as pd
 
 from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
@@ -30,6 +31,14 @@ from analysis.compliance import (
     summarize,
 )
 from analysis.compliance import is_missing as compliance_is_missing
+from analysis.coverage import (
+    DEFAULT_WALK_SPEED_KMH,
+    CoverageResult,
+    coverage_analysis,
+    two_step_fca,
+)
+from analysis.distances import DEFAULT_DETOUR
+from analysis.gaps import GapResult, gap_analysis
 from analysis.standards import StandardError, StandardSet, load_standard
 from analysis.surveillance import (
     CameraSpec,
@@ -38,11 +47,12 @@ from analysis.surveillance import (
     normalise_status,
     targets_from_standard,
 )
-from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
+from geo_app.i18n import catalogue, field_label, layer_label, normalise_lang, t, value_label
 from geo_app.project import GeoPackageStore, Project, ProjectError
 from layers.importing import ImportResult, prepare_import, suggest_mapping
 from layers.io import LayerFileError, list_file_layers, read_uploaded_files, read_vector_file
-from layers.schema import get_schema
+from layers.network import EDGES_LAYER, NODES_LAYER, load_walking_network
+from layers.schema import FACILITY_KINDS, get_schema
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
 
@@ -875,3 +885,421 @@ def surveillance_table(
                 )
             )
     return out.rename(columns={c: surveillance_column_label(c, lang) for c in out.columns})
+
+
+# -- walking coverage, accessibility and gaps (issues 4 and 6) ---------------------------------
+# ``project_network``, ``walking_speed`` and ``project_coverage`` are shared by ``geo-app
+# coverage``/``isochrones``, ``geo-app site-select`` and the coverage and site-selection pages.
+
+
+def project_network(project: Project) -> nx.MultiDiGraph | None:
+    """The project's walking network, or None when it has no network layers.
+
+    Read from the layers ``network_nodes`` / ``network_edges``; without them the analyses fall
+    back to straight-line distance x detour factor (and say so in their ``method`` column).
+    """
+    if not (project.has_layer(NODES_LAYER) and project.has_layer(EDGES_LAYER)):
+        return None
+    nodes = project.layer(NODES_LAYER)
+    edges = project.layer(EDGES_LAYER)
+    if len(nodes) == 0 or len(edges) == 0:
+        return None
+    return load_walking_network((nodes, edges))
+
+
+def walking_speed(project: Project) -> float:
+    """Walking speed (km/h) of the project (parameter ``walking_speed_kmh``), default 4 km/h."""
+    value = project.settings.parameters.get("walking_speed_kmh", DEFAULT_WALK_SPEED_KMH)
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        speed = DEFAULT_WALK_SPEED_KMH
+    return speed if speed > 0 else DEFAULT_WALK_SPEED_KMH
+
+
+def check_facility_kind(kind: str) -> None:
+    """Raise :class:`ProjectError` (zh/en) for a facility kind outside ``FACILITY_KINDS``."""
+    if kind not in FACILITY_KINDS:
+        known = ", ".join(FACILITY_KINDS)
+        raise ProjectError(f"未知设施类型 {kind!r};可选:{known} / unknown facility kind {kind!r}")
+
+
+def _required_layer(project: Project, name: str) -> gpd.GeoDataFrame:
+    if not project.has_layer(name):
+        raise ProjectError(f"项目缺少图层 {name} / the project lacks the layer {name}")
+    return project.layer(name)
+
+
+def project_coverage(
+    project: Project,
+    kind: str,
+    distance_m: float,
+    *,
+    isochrone_distances: list[float] | None = None,
+    overlap: str = "keep",
+    G: nx.MultiDiGraph | None = None,
+    detour: float = DEFAULT_DETOUR,
+    progress=None,
+) -> CoverageResult:
+    """Coverage of a project's communities by facilities of ``kind`` within ``distance_m``
+    (per community, street and district) and isochrones; see ``analysis.coverage``.
+
+    ``G`` defaults to :func:`project_network` (straight line x ``detour`` without one).
+    """
+    check_facility_kind(kind)
+    communities = _required_layer(project, "communities")
+    facilities = _required_layer(project, "facilities")
+    G = project_network(project) if G is None else G
+    streets = project.layer("streets") if project.has_layer("streets") else None
+    districts = project.layer("districts") if project.has_layer("districts") else None
+    return coverage_analysis(
+        G,
+        communities,
+        facilities,
+        kind,
+        distance_m,
+        isochrone_distances=isochrone_distances,
+        overlap=overlap,
+        streets=streets,
+        districts=districts,
+        detour=detour,
+        progress=progress,
+    )
+
+
+def project_accessibility(
+    project: Project,
+    kind: str,
+    distance_m: float,
+    *,
+    G: nx.MultiDiGraph | None = None,
+    decay: str = "step",
+    detour: float = DEFAULT_DETOUR,
+) -> pd.DataFrame:
+    """Two-step floating catchment accessibility of every community to facilities of ``kind``.
+
+    Supply = usable area (m2), demand = households (``analysis.coverage.two_step_fca``). Returns
+    ``community_id, name, district_code, street_code, households, accessibility_per_100,
+    facilities_in_reach, method`` (m2 reachable per 100 households: compare Art. 12's 20 m2),
+    lowest accessibility first.
+    """
+    check_facility_kind(kind)
+    communities = _required_layer(project, "communities")
+    facilities = _required_layer(project, "facilities")
+    G = project_network(project) if G is None else G
+    table = two_step_fca(
+        G, communities, facilities, distance_m, kind=kind, decay=decay, detour=detour
+    )
+    for col in ("name", "district_code", "street_code"):
+        table[col] = communities[col].to_numpy() if col in communities.columns else None
+    columns = [
+        "community_id",
+        "name",
+        "district_code",
+        "street_code",
+        "households",
+        "accessibility_per_100",
+        "facilities_in_reach",
+        "method",
+    ]
+    table = table[columns].sort_values("accessibility_per_100", kind="mergesort")
+    return table.reset_index(drop=True)
+
+
+def project_gaps(
+    project: Project,
+    coverage: CoverageResult,
+    accessibility: pd.DataFrame,
+    *,
+    weights: Mapping[str, float] | None = None,
+    standard: StandardSet | str | None = None,
+) -> GapResult:
+    """Gap priority of every community (``analysis.gaps.gap_analysis``).
+
+    Combines the area shortfall of :func:`project_compliance` (Art. 11, 12), the uncovered
+    households of ``coverage`` and the 2SFCA ``accessibility`` with ``weights`` (``area``,
+    ``coverage``, ``access``; default 0.5 / 0.3 / 0.2, shown with the result).
+    """
+    compliance = project_compliance(project, standard).communities
+    return gap_analysis(
+        compliance, pd.DataFrame(coverage.communities), accessibility, weights=weights
+    )
+
+
+def coverage_metrics(result: CoverageResult) -> dict[str, object]:
+    """Headline numbers of a coverage result.
+
+    ``communities, covered_communities, households, covered_households, uncovered_households,
+    covered_share`` (of households; NaN without households), ``population, covered_population,
+    isochrones, method`` (``network``, ``euclidean_detour`` or ``mixed``) and
+    ``fallback_communities`` (communities measured by straight line x detour because the
+    project has no network or they lie off it).
+    """
+    per = result.communities
+    households = float(per["households"].fillna(0).sum())
+    covered = float(per["covered_households"].sum())
+    methods = set(per["method"].astype(str)) if len(per) else set()
+    method = methods.pop() if len(methods) == 1 else ("mixed" if methods else result.method)
+    return {
+        "communities": int(len(per)),
+        "covered_communities": int(per["covered"].sum()),
+        "households": households,
+        "covered_households": covered,
+        "uncovered_households": households - covered,
+        "covered_share": covered / households if households > 0 else float("nan"),
+        "population": float(per["population"].fillna(0).sum()),
+        "covered_population": float(per["covered_population"].sum()),
+        "isochrones": int(len(result.isochrones)),
+        "method": method,
+        "fallback_communities": int((per["method"].astype(str) == "euclidean_detour").sum()),
+    }
+
+
+COVERAGE_COMMUNITY_COLUMNS = (
+    "community_id",
+    "name",
+    "district_code",
+    "street_code",
+    "covered",
+    "households",
+    "covered_households",
+    "covered_share",
+    "nearest_m",
+    "nearest_facility",
+    "method",
+)
+"""Columns of the per-community coverage table the coverage page shows."""
+COVERAGE_AREA_COLUMNS = (
+    "district_code",
+    "street_code",
+    "name",
+    "communities",
+    "covered_communities",
+    "households",
+    "covered_households",
+    "uncovered_households",
+    "covered_share",
+    "population",
+    "covered_population",
+    "method",
+)
+"""Columns of the per-district and per-street coverage tables (those present are shown)."""
+ACCESS_COLUMNS = (
+    "community_id",
+    "name",
+    "district_code",
+    "households",
+    "accessibility_per_100",
+    "facilities_in_reach",
+    "method",
+)
+GAP_TABLE_COLUMNS = (
+    "rank",
+    "community_id",
+    "name",
+    "district_code",
+    "households",
+    "shortfall_m2",
+    "uncovered_households",
+    "accessibility_per_100",
+    "area_score",
+    "coverage_score",
+    "access_score",
+    "priority",
+)
+"""Columns of the gap priority table."""
+GAP_AREA_COLUMNS = (
+    "district_code",
+    "street_code",
+    "communities",
+    "households",
+    "shortfall_m2",
+    "communities_short",
+    "uncovered_households",
+    "mean_priority",
+    "max_priority",
+)
+
+
+# -- site selection on a page (issue 6) ---------------------------------------------------------
+
+SITE_COLUMNS = (
+    "rank",
+    "site_id",
+    "name",
+    "source_layer",
+    "offer",
+    "usable_area_m2",
+    "communities_served",
+    "households_served",
+    "shortfall_taken_m2",
+    "mean_distance_m",
+    "max_distance_m",
+    "served_names",
+)
+"""Columns of the table of chosen sites (one row per site) on the site-selection page."""
+ASSIGNMENT_COLUMNS = (
+    "site_id",
+    "site_name",
+    "community_id",
+    "name",
+    "households",
+    "shortfall_m2",
+    "distance_m",
+    "method",
+)
+UNSERVED_COLUMNS = ("community_id", "name", "households", "reason")
+SCENARIO_COLUMNS = (
+    "name",
+    "created",
+    "model",
+    "candidates",
+    "distance_m",
+    "p",
+    "district",
+    "same_street",
+    "demand_communities",
+    "chosen_sites",
+    "served_communities",
+    "unserved_communities",
+    "served_households",
+    "mean_distance_m",
+    "method",
+    "optimal",
+    "gap",
+)
+"""Columns of the scenario comparison table."""
+
+DEFAULT_SITE_DISTRICT = "道外区"
+"""District the site-selection page opens with (an old core district, Art. 13), when present."""
+
+
+def site_summary(selection, sep: str = "、") -> pd.DataFrame:
+    """One row per chosen site: its data, what it serves and how far (from ``assignments``).
+
+    Columns :data:`SITE_COLUMNS`: ``communities_served``, ``households_served``,
+    ``shortfall_taken_m2`` (hub model), the household-weighted ``mean_distance_m`` and the
+    ``max_distance_m`` of the communities assigned to the site, and ``served_names`` (their
+    names joined by ``sep``, nearest first). Sites serving nobody (p-median/required) keep NaN
+    distances.
+    """
+    chosen = pd.DataFrame(selection.chosen_sites).drop(columns="geometry", errors="ignore")
+    chosen["site_id"] = chosen["site_id"].astype(str)
+    assign = pd.DataFrame(selection.assignments).drop(columns="geometry", errors="ignore")
+    if len(assign):
+        assign = assign.assign(site_id=assign["site_id"].astype(str))
+        assign = assign.sort_values(["site_id", "distance_m"], kind="mergesort")
+        weight = assign["households"].fillna(0).astype(float).clip(lower=1e-9)
+        assign["_wd"] = assign["distance_m"] * weight
+        assign["_w"] = weight
+        names = assign["name"].where(assign["name"].notna(), assign["community_id"]).astype(str)
+        grouped = assign.assign(_name=names).groupby("site_id", sort=False)
+        per = pd.DataFrame(
+            {
+                "mean_distance_m": grouped["_wd"].sum() / grouped["_w"].sum(),
+                "max_distance_m": grouped["distance_m"].max(),
+                "served_names": grouped["_name"].agg(sep.join),
+            }
+        )
+        chosen = chosen.merge(per, left_on="site_id", right_index=True, how="left")
+    else:
+        chosen["mean_distance_m"] = float("nan")
+        chosen["max_distance_m"] = float("nan")
+        chosen["served_names"] = ""
+    chosen["served_names"] = chosen["served_names"].fillna("")
+    return chosen[[c for c in SITE_COLUMNS if c in chosen.columns]].reset_index(drop=True)
+
+
+def site_selection_gpkg_bytes(selection) -> bytes:
+    """The result GeoPackage of ``geo-app site-select`` (layers ``chosen_sites``,
+    ``assignments``, ``radiation_lines``, ``unserved``) as bytes, for a download button."""
+    from geo_app.site_selection import write_site_selection
+
+    with tempfile.TemporaryDirectory(prefix="geo_app_site_selection_") as tmp:
+        return write_site_selection(selection, Path(tmp) / "site_selection.gpkg").read_bytes()
+
+
+def default_site_district(options: pd.DataFrame) -> str | None:
+    """District code the site-selection page opens with: 道外区 (an old core district of
+    Art. 13) when the project has it, else None (all districts). ``options`` as
+    :func:`surveillance_district_options` returns."""
+    if not len(options):
+        return None
+    named = options[options["name"].astype(str) == DEFAULT_SITE_DISTRICT]
+    if len(named):
+        return str(named["district_code"].iloc[0])
+    return None
+
+
+# -- display of coverage, gap and site-selection tables ----------------------------------------
+_SHARE_COLUMNS = ("covered_share",)
+_SCORE_COLUMNS = (
+    "area_score",
+    "coverage_score",
+    "access_score",
+    "priority",
+    "mean_priority",
+    "max_priority",
+)
+
+
+def planning_column_label(name: str, lang: str = "zh") -> str:
+    """Header of a coverage / gap / site-selection column (``coverage.col.<name>`` or
+    ``site_selection.col.<name>``), else the communities field label."""
+    for section in ("coverage", "site_selection"):
+        key = f"{section}.col.{name}"
+        if key in catalogue():
+            return t(key, lang)
+    return field_label("communities", name, lang)
+
+
+def _planning_value(column: str, value: object, lang: str) -> object:
+    if compliance_is_missing(value):
+        return value
+    if column == "method":
+        key = f"coverage.method.{value}"
+        return t(key, lang) if key in catalogue() else value
+    if column == "source_layer":
+        return layer_label(str(value), lang)
+    if column == "offer":
+        return value_label("candidate_sites", "offer", str(value), lang)
+    if column == "model":
+        from geo_app.site_selection import MODEL_LABELS
+
+        pair = MODEL_LABELS.get(str(value))
+        return pair[0 if lang == "zh" else 1] if pair else value
+    if column == "candidates" and isinstance(value, list | tuple):
+        return ", ".join(layer_label(str(v), lang) for v in value)
+    if isinstance(value, bool):
+        return t("common.yes" if value else "common.no", lang)
+    return value
+
+
+def planning_table(
+    frame: pd.DataFrame, lang: str = "zh", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A coverage, gap or site-selection table for the screen, with headers in ``lang``.
+
+    Shares (``covered_share``) become percentages with one decimal, metres and m2 one decimal,
+    scores three decimals; methods, candidate layers, offers and models their labels;
+    ``reason_zh`` / ``reason_en`` collapse into ``reason``. Geometry is dropped.
+    """
+    lang = normalise_lang(lang)
+    out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore").copy()
+    if "reason_zh" in out.columns and "reason_en" in out.columns:
+        out["reason"] = out["reason_zh" if lang == "zh" else "reason_en"]
+        out = out.drop(columns=["reason_zh", "reason_en"])
+    if columns is not None:
+        out = out[[c for c in dict.fromkeys(columns) if c in out.columns]]
+    for col in out.columns:
+        if col in _SHARE_COLUMNS:
+            out[col] = pd.to_numeric(out[col], errors="coerce").mul(100).round(1)
+        elif col in _SCORE_COLUMNS:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(3)
+        elif col.endswith(("_m", "_m2", "_per_100")) and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round(1)
+        elif col in ("method", "source_layer", "offer", "model", "candidates", "optimal"):
+            out[col] = out[col].map(lambda v, col=col: _planning_value(col, v, lang))
+        elif col in ("covered", "same_street"):
+            out[col] = out[col].map(lambda v, col=col: _planning_value(col, bool(v), lang))
+    return out.rename(columns={c: planning_column_label(c, lang) for c in out.columns})

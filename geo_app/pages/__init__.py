@@ -34,6 +34,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("compliance", "compliance.title", ":material/rule:", "compliance"),
     PageSpec("data", "data.title", ":material/upload_file:", "data"),
     PageSpec("surveillance", "surveillance.title", ":material/videocam:", "surveillance"),
+    PageSpec("coverage", "coverage.title", ":material/radar:", "coverage"),
+    PageSpec("site_selection", "site_selection.title", ":material/location_on:", "site-selection"),
 )
 """Pages in menu order; the default page opens first."""
 
