@@ -58,6 +58,7 @@ format: install-test
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: install-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/bench_distances.py
 	$(BIN)/python benchmarks/bench_siting.py --quick
 
