@@ -124,3 +124,56 @@ def test_bad_inputs_are_explained(kwargs, message):
     args.update(kwargs)
     with pytest.raises(HubInputError, match=message):
         central_stations(**args)
+
+
+# Five old-district communities x three candidate hubs (two idle boiler rooms, one offered
+# room), metres; 10 households each.
+HUB_COST = np.array(
+    [
+        [200, 400, INF],
+        [300, 450, INF],
+        [INF, 250, 600],
+        [INF, INF, 100],
+        [900, INF, INF],
+    ],
+    dtype=float,
+)
+HUB_SHORTFALL = np.array([100.0, 150.0, 120.0, 80.0, 50.0])
+HUB_HH = np.full(5, 10.0)
+
+
+def test_one_hub_radiates_to_three_neighbours():
+    # community 4: nearest site 900 m > 500 m; community 3: only site 2 (60 m2 < 80 m2);
+    # 0, 1, 2 all reach site 1 (400 m2 >= 370 m2): one hub
+    r = central_stations(HUB_COST, HUB_SHORTFALL, [300, 400, 60], households=HUB_HH)
+    assert r.selected == [1] and r.n_hubs == 1
+    assert r.assignment.tolist() == [1, 1, 1, -1, -1]
+    assert dict(zip(r.unserved["row"], r.unserved["reason"], strict=True)) == {
+        3: REASON_TOO_SMALL,
+        4: REASON_NO_SITE,
+    }
+    assert r.weighted_distance == 10 * (400 + 450 + 250)
+    assert r.load_m2[1] == 370.0
+
+
+def test_two_hubs_then_the_shortest_split():
+    # site 1 holds only 300 m2 < 370: two hubs. Splits: s0{0,1}+s1{2} = 2000+3000+2500 = 7500,
+    # s0{0}+s1{1,2} = 2000+4500+2500 = 9000, s0{1}+s1{0,2} = 4000+3000+2500 = 9500
+    r = central_stations(HUB_COST, HUB_SHORTFALL, [300, 300, 60], households=HUB_HH)
+    assert r.selected == [0, 1]
+    assert r.assignment.tolist()[:3] == [0, 0, 1]
+    assert r.weighted_distance == 7500
+
+
+def test_same_street_contention_serves_the_nearer_community():
+    rows, cols = ["A", "A", "B", "B", "A"], ["A", "B", "B"]
+    r = central_stations(
+        HUB_COST, HUB_SHORTFALL, [200, 400, 60], households=HUB_HH, row_groups=rows, col_groups=cols
+    )
+    # street A's only hub (200 m2) cannot hold 100 + 150: the nearer community 0 is served
+    assert r.assignment.tolist() == [0, -1, 1, -1, -1]
+    assert dict(zip(r.unserved["row"], r.unserved["reason"], strict=True)) == {
+        1: REASON_COMPETITION,
+        3: REASON_TOO_SMALL,
+        4: REASON_NO_SITE,
+    }
