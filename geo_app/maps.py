@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -431,10 +431,23 @@ def _style_function(style: LayerStyle):
     return by_geometry
 
 
-def add_layer(m: folium.Map, view: LayerView, lang: str = "zh") -> folium.FeatureGroup:
-    """Add one :class:`LayerView` to ``m`` as a toggleable, named ``FeatureGroup``."""
+def add_layer(
+    m: folium.Map,
+    view: LayerView,
+    lang: str = "zh",
+    *,
+    title: str | None = None,
+    style: Callable[[dict], dict] | None = None,
+    show: bool | None = None,
+) -> folium.FeatureGroup:
+    """Add one :class:`LayerView` to ``m`` as a toggleable, named ``FeatureGroup``.
+
+    ``title`` (default: the layer's label in ``lang``), ``style`` (default: the view's style) and
+    ``show`` (default: the style's) let thematic maps reuse this with their own labels and colours.
+    """
+    name = title if title is not None else layer_label(view.name, lang)
     group = folium.FeatureGroup(
-        name=html.escape(layer_label(view.name, lang)), show=view.style.show
+        name=html.escape(name), show=view.style.show if show is None else show
     )
     if view.shown:
         marker = None
@@ -444,7 +457,7 @@ def add_layer(m: folium.Map, view: LayerView, lang: str = "zh") -> folium.Featur
             view.geojson,
             name=view.name,
             marker=marker,
-            style_function=_style_function(view.style),
+            style_function=style or _style_function(view.style),
             popup=folium.GeoJsonPopup(
                 fields=[f"f{i}" for i in range(len(view.labels))],
                 aliases=list(view.labels),

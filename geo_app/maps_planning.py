@@ -149,7 +149,7 @@ _TIP_FIELD = {
     "chosen_sites": "name",
     "radiation_lines": "name",
 }
-_TIP = "_tip"
+_TIP = maps._TIP  # the tooltip column that maps.add_layer shows
 _COLOUR = "_colour"
 _SIMPLIFY_DEG = 0.00001  # about a metre: outlines keep their shape, GeoJSON stays light
 
@@ -402,29 +402,14 @@ def style_function(style: maps.LayerStyle):
 
 def add_view(m: folium.Map, view: maps.LayerView, lang: str = "zh") -> folium.FeatureGroup:
     """Add one prepared layer to ``m`` as a toggleable ``FeatureGroup`` named in ``lang``."""
-    group = folium.FeatureGroup(name=html.escape(layer_title(view.name, lang)), show=True)
-    if view.shown:
-        marker = (
-            folium.CircleMarker(radius=view.style.radius) if view.geom_kind == "point" else None
-        )
-        folium.GeoJson(
-            view.geojson,
-            name=view.name,
-            marker=marker,
-            style_function=style_function(view.style),
-            popup=folium.GeoJsonPopup(
-                fields=[f"f{i}" for i in range(len(view.labels))],
-                aliases=list(view.labels),
-                max_width=420,
-                class_name="geo-app-popup",
-            )
-            if view.labels
-            else None,
-            tooltip=folium.GeoJsonTooltip(fields=[_TIP], labels=False),
-            embed=True,
-        ).add_to(group)
-    group.add_to(m)
-    return group
+    return maps.add_layer(
+        m,
+        view,
+        lang,
+        title=layer_title(view.name, lang),
+        style=style_function(view.style),
+        show=True,
+    )
 
 
 def legend_html(views: Sequence[maps.LayerView], lang: str = "zh", title_key: str = "") -> str:
