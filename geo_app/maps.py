@@ -113,7 +113,7 @@ BASEMAPS: dict[str, dict | None] = {
 }
 """Basemap choices: folium ``TileLayer`` arguments, or ``None`` for no tile layer."""
 
-_TIP = "_tip"
+TOOLTIP_FIELD = "_tip"
 _MAX_POPUP_FIELDS = 14
 
 
@@ -305,7 +305,7 @@ def prepare_layer(
         gdf = gdf.iloc[:max_features]
     fields = popup_fields(name, gdf.columns)
     columns: dict[str, list[str]] = {
-        _TIP: [tooltip_html(name, r, lang) for r in _records(name, gdf)]
+        TOOLTIP_FIELD: [tooltip_html(name, r, lang) for r in _records(name, gdf)]
     }
     for i, column in enumerate(fields):
         columns[f"f{i}"] = [
@@ -466,7 +466,7 @@ def add_layer(
             )
             if view.labels
             else None,
-            tooltip=folium.GeoJsonTooltip(fields=[_TIP], labels=False),
+            tooltip=folium.GeoJsonTooltip(fields=[TOOLTIP_FIELD], labels=False),
             embed=True,
         ).add_to(group)
     group.add_to(m)

@@ -149,7 +149,7 @@ _TIP_FIELD = {
     "chosen_sites": "name",
     "radiation_lines": "name",
 }
-_TIP = maps._TIP  # the tooltip column that maps.add_layer shows
+_TIP = maps.TOOLTIP_FIELD  # the tooltip column that maps.add_layer shows
 _COLOUR = "_colour"
 _SIMPLIFY_DEG = 0.00001  # about a metre: outlines keep their shape, GeoJSON stays light
 

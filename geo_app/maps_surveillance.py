@@ -85,7 +85,7 @@ _ID = {
     "blind_spots": "space_id",
 }
 _SIMPLIFY_DEG = 0.000005  # about half a metre: sectors keep their shape, GeoJSON stays light
-_TIP = maps._TIP  # the tooltip column that maps.add_layer shows
+_TIP = maps.TOOLTIP_FIELD  # the tooltip column that maps.add_layer shows
 
 
 def _missing(value: object) -> bool:
