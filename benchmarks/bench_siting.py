@@ -369,6 +369,8 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit", type=float, default=None, help="seconds per instance (ours)")
     ap.add_argument("--spopt-timeout", type=float, default=None, help="seconds per spopt run")
     ap.add_argument("--pmed", default=None, help="e.g. pmed1,pmed2 (default all 40)")
+    ap.add_argument("--sizes", default=None, help="random sizes, e.g. 20000x2000,5000x500")
+    ap.add_argument("--models", default=None, help="random models, e.g. p_median,max_cover")
     ap.add_argument("--cities", default="NewYork,Bronx,SanFrancisco,Kings")
     ap.add_argument("--ps", default="50,60,70,80,90,100")
     args = ap.parse_args(argv)
@@ -378,7 +380,11 @@ def main(argv=None) -> int:
     print(f"bench_siting: mode {level}, time limit {tl:g} s per instance, shared data {SHARED}")
     if "random" in parts:
         spt = args.spopt_timeout or {"quick": 120.0, "default": 600.0, "full": 1200.0}[level]
-        part_random(SIZES[level], spt, tl)
+        sizes = SIZES[level]
+        if args.sizes:
+            sizes = [tuple(int(v) for v in t.split("x")) for t in args.sizes.split(",")]
+        models = args.models.split(",") if args.models else None
+        part_random(sizes, spt, tl, models=models)
     if not SHARED.is_dir():
         print(f"shared data not found at {SHARED}: parts (b) and (c) skipped")
         return 0

@@ -221,6 +221,10 @@ def test_heuristic_and_time_limit_report_bounds():
     assert h.objective <= e.objective + 1e-9 <= h.bound + 1e-9
     r = p_median(d, w, 6, time_limit=0.5)
     assert len(r.selected) == 6 and r.bound <= r.objective + 1e-6
+    e = set_cover(d, 150)
+    h = set_cover(d, 150, method="heuristic")
+    assert h.bound <= e.objective <= h.objective
+    assert (h.assignment >= 0).sum() == (e.assignment >= 0).sum()  # a full cover either way
 
 
 # --------------------------------------------------------------------------------------------

@@ -311,6 +311,8 @@ def solve_milp(
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     A = sp.csr_matrix(A)
+    if relax and A.nnz > 200_000:
+        h.setOptionValue("solver", "ipm")  # far faster than simplex on large covering LPs
     n = c.size
     lp = highspy.HighsLp()
     lp.num_col_ = int(n)

@@ -8,8 +8,11 @@ Garcia, Labbé & Marín (2011) in chained form: for row i with distinct reachabl
     z_k - z_{k-1} + sum_{c_ij = u_k} y_j >= 0
 
 Levels beyond the distance at which every choice of ``p`` sites must have one in reach (or a
-required site is in reach) are dropped. Each row starts truncated just past its distance in a
-greedy + interchange solution; a truncated model is a relaxation (its optimum is a lower bound),
+required site is in reach) are dropped. Before the MILP, a greedy + interchange solution gives
+an upper bound and a Lagrangian relaxation (Beasley 1985; subgradient ascent) a lower bound; its
+fixing tests close (or open) every column that no cheaper solution can use, which removes most
+columns. Small models are then solved complete; for large ones each row starts truncated just
+past its distance in the incumbent; a truncated model is a relaxation (its optimum is a lower bound),
 and rows whose true distance exceeds their truncation are extended until the relaxation's
 optimum equals the true cost of its solution. The capacitated variant uses single-assignment
 binary ``x_ij`` over reachable pairs only.
@@ -44,6 +47,8 @@ __all__ = ["p_median", "greedy_p_median", "interchange_p_median", "evaluate_p_me
 _BLOCK_ENTRIES = 4_000_000
 # A radius model with more nonzeros than this is not attempted as a MILP in "auto".
 MILP_MAX_NNZ = 25_000_000
+# Entries of a radius model HiGHS is given per second of time limit left (root LP speed).
+MILP_NNZ_PER_SECOND = 50_000
 # Use the complete (untruncated) radius model when its y-entries stay below this.
 FULL_MODEL_NNZ = 3_000_000
 
@@ -294,6 +299,12 @@ def _radius_solve(
         (np.append(lv.level_start, lv.cols.size)[lv.lv_ptr[:-1] + lv.full_z] - lv.ptr[:-1]).sum()
     )
     details["full_model_nnz"] = full_nnz
+    if deadline is not None:
+        # HiGHS does not stop inside a long root LP: skip a model too big for the time left
+        budget = MILP_NNZ_PER_SECOND * max(0.0, deadline - time.perf_counter())
+        if full_nnz > budget:
+            details["milp_skipped"] = f"{full_nnz} entries > {budget:.0f} for the time left"
+            return (None if start is None else np.sort(start)), start_cost, -math.inf, False
     if start is None or full_nnz <= FULL_MODEL_NNZ:
         K = lv.full_z.copy()  # the complete model: no truncation iterations
     else:
@@ -503,7 +514,7 @@ def p_median(
     time_limit : float, optional
         Seconds; on expiry the best solution is returned with its gap to the lower bound.
     method : {"auto", "milp", "heuristic"}
-        ``heuristic`` = greedy + interchange with the LP bound of a truncated radius model.
+        ``heuristic`` = greedy + interchange with a Lagrangian lower bound (no MILP).
 
     Raises
     ------
@@ -608,6 +619,8 @@ def p_median(
             )
             if cols2 is not None and cost2 < start_cost - 1e-9:
                 selected, objective = keep[cols2], cost2
+            if "milp_skipped" in details:
+                used = "heuristic+lagrangian"
             # optimum = min(incumbent, best solution obeying the fixings)
             lower = max(lower, min(lower2, objective))
             optimal = objective <= lower + 1e-7 * max(1.0, abs(objective))
