@@ -12,9 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from analysis.siting import (
-    REASONS,
     InfeasibleError,
-    central_stations_core,
     max_cover,
     p_median,
     set_cover,
@@ -225,61 +223,6 @@ def test_heuristic_and_time_limit_report_bounds():
     h = set_cover(d, 150, method="heuristic")
     assert h.bound <= e.objective <= h.objective
     assert (h.assignment >= 0).sum() == (e.assignment >= 0).sum()  # a full cover either way
-
-
-# --------------------------------------------------------------------------------------------
-# Art. 13 hub core on a made-up old district
-# --------------------------------------------------------------------------------------------
-
-# 5 old-district communities x 3 candidate hubs (2 idle boiler rooms, 1 offered room), metres.
-HUB_COST = np.array(
-    [
-        [200, 400, INF],
-        [300, 450, INF],
-        [INF, 250, 600],
-        [INF, INF, 100],
-        [900, INF, INF],
-    ],
-    dtype=float,
-)
-SHORTFALL = np.array([100.0, 150.0, 120.0, 80.0, 50.0])  # m2 missing per community
-HUB_HH = np.full(5, 10.0)
-
-
-def test_hub_one_hub_radiates_and_reasons():
-    # community 4: nearest site 900 m > 500 -> no site in reach; community 3: only site 2
-    # (60 m2 < 80 m2) -> not enough area; 0,1,2 all reach site 1 (400 m2 >= 370 m2): one hub.
-    r = central_stations_core(HUB_COST, 500, SHORTFALL, [300, 400, 60], HUB_HH)
-    assert r.selected == [1] and r.objective == 1 and r.optimal
-    assert r.assignment.tolist() == [1, 1, 1, -1, -1]
-    assert r.details["unserved"] == {3: "not_enough_area", 4: "no_site_in_reach"}
-    assert r.details["weighted_distance"] == 10 * (400 + 450 + 250)
-    assert r.details["load"] == {1: 370.0}
-    assert r.unreachable_rows == [4]
-    assert set(REASONS) == {"no_site_in_reach", "not_enough_area"}
-
-
-def test_hub_two_hubs_then_shortest_walk():
-    # site 1 holds only 300 m2 < 370: two hubs. Splits: s0{0,1}+s1{2} = 2000+3000+2500 = 7500,
-    # s0{0}+s1{1,2} = 2000+4500+2500 = 9000, s0{1}+s1{0,2} = 4000+3000+2500 = 9500.
-    r = central_stations_core(HUB_COST, 500, SHORTFALL, [300, 300, 60], HUB_HH)
-    assert r.selected == [0, 1] and r.objective == 2
-    assert r.assignment.tolist()[:3] == [0, 0, 1]
-    assert r.details["weighted_distance"] == 7500
-
-
-def test_hub_same_street_and_contention():
-    streets = (np.array(["A", "A", "B", "B", "A"]), np.array(["A", "B", "B"]))
-    r = central_stations_core(HUB_COST, 500, SHORTFALL, [300, 400, 60], HUB_HH, same_group=streets)
-    assert r.selected == [0, 1] and r.assignment.tolist()[:3] == [0, 0, 1]
-    # street A's only hub (200 m2) cannot hold 100 + 150: serve the one nearer (community 0)
-    r = central_stations_core(HUB_COST, 500, SHORTFALL, [200, 400, 60], HUB_HH, same_group=streets)
-    assert r.assignment.tolist() == [0, -1, 1, -1, -1]
-    assert r.details["unserved"] == {
-        1: "not_enough_area",
-        3: "not_enough_area",
-        4: "no_site_in_reach",
-    }
 
 
 # --------------------------------------------------------------------------------------------

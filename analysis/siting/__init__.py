@@ -1,4 +1,6 @@
-"""Location models for siting community facilities: set cover, max cover, p-median, Art. 13 hubs.
+"""Location models for siting community facilities: set cover, max cover, p-median.
+
+The Art. 13 hub model, built on the same HiGHS solver, is :mod:`analysis.hubs`.
 
 All models take a cost matrix (rows = demand points, columns = candidate sites): a 2-D numpy
 array where ``inf`` means unreachable, or a scipy sparse matrix where an absent entry means
@@ -9,7 +11,6 @@ proven bound and gap.
 
 from ._common import InfeasibleError, SitingResult
 from .cover import max_cover, set_cover
-from .hub import REASONS, central_stations_core
 from .median import p_median
 
 __all__ = [
@@ -18,6 +19,4 @@ __all__ = [
     "set_cover",
     "max_cover",
     "p_median",
-    "central_stations_core",
-    "REASONS",
 ]

@@ -37,7 +37,7 @@ class SitingResult:
     Attributes
     ----------
     model : str
-        ``"set_cover"``, ``"max_cover"``, ``"p_median"`` or ``"central_stations"``.
+        ``"set_cover"``, ``"max_cover"`` or ``"p_median"``.
     selected : list of int
         Sorted column indices of the chosen sites (required columns included).
     objective : float
