@@ -576,7 +576,10 @@ def p_median(
         start, start_cost = lag.best_cols, lag.best_cost
     # local search from the Lagrangian solution Y(lam)
     D, _ = _dense_with_penalty(reach)
-    cand = interchange_p_median(D, w, lag.open_lr, fixed=req, time_limit=heuristic_time)
+    h2 = heuristic_time
+    if deadline is not None:
+        h2 = min(h2, max(0.0, 0.5 * (deadline - time.perf_counter())))
+    cand = interchange_p_median(D, w, lag.open_lr, fixed=req, time_limit=h2)
     del D
     _, d_c = reach.best_of(cand)
     if np.isfinite(d_c).all() and float(w @ d_c) < start_cost - 1e-9:
