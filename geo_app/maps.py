@@ -269,6 +269,50 @@ def _records(name: str, gdf: gpd.GeoDataFrame) -> list[dict]:
     return gdf[keys].to_dict("records") if keys else [{} for _ in range(len(gdf))]
 
 
+def geometry_kind(geoms: gpd.GeoSeries) -> str:
+    """``"point"``, ``"line"`` or ``"polygon"`` for a layer (polygon when mixed or empty)."""
+    kinds = set(geoms.geom_type.dropna())
+    if kinds and all("Point" in k for k in kinds):
+        return "point"
+    if kinds and all("LineString" in k for k in kinds):
+        return "line"
+    return "polygon"
+
+
+def light_view(
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    columns: dict[str, list[str]],
+    headers: Sequence[str],
+    style: LayerStyle,
+    simplify_deg: float,
+) -> LayerView:
+    """A :class:`LayerView` of ``gdf`` (WGS 84) carrying only ``columns`` (escaped texts).
+
+    Non-point geometries are simplified by ``simplify_deg`` and coordinates rounded to 1e-6 deg so
+    the GeoJSON sent to the page stays light; ``headers`` are the popup headers, escaped here.
+    """
+    geoms = gdf.geometry.values
+    if len(geoms) and not (gdf.geom_type == "Point").all():
+        geoms = shapely.simplify(geoms, simplify_deg, preserve_topology=True)
+    light = gpd.GeoDataFrame(
+        columns,
+        geometry=shapely.transform(geoms, lambda xy: np.round(xy, 6)),
+        crs="EPSG:4326",
+    )
+    return LayerView(
+        name=name,
+        geojson=light.to_geo_dict(drop_id=True),
+        total=len(light),
+        shown=len(light),
+        geom_kind=geometry_kind(gdf.geometry),
+        bounds=tuple(float(v) for v in light.total_bounds) if len(light) else None,
+        labels=tuple(html.escape(str(c)) for c in headers),
+        centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
+        style=style,
+    )
+
+
 def _geom_kind(geoms: gpd.GeoSeries) -> str:
     if geoms.empty:
         return "polygon"

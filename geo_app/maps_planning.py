@@ -29,7 +29,6 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from analysis.coverage import CoverageResult
 from geo_app import maps
@@ -158,15 +157,6 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def _geom_kind(geoms: gpd.GeoSeries) -> str:
-    kinds = set(geoms.geom_type)
-    if kinds and all("Point" in k for k in kinds):
-        return "point"
-    if kinds and all("LineString" in k for k in kinds):
-        return "line"
-    return "polygon"
-
-
 def layer_title(name: str, lang: str = "zh") -> str:
     """Label of a planning map layer (``coverage.layer.<name>`` or ``site_selection.layer``)."""
     for section in ("coverage", "site_selection"):
@@ -215,25 +205,8 @@ def prepare_view(
         ]
     if colours is not None:
         columns[_COLOUR] = [str(c) for c in np.asarray(list(colours), dtype=object)[keep]]
-    geoms = gdf.geometry.values
-    if len(geoms) and not (gdf.geom_type == "Point").all():
-        tolerance = style.simplify_deg or _SIMPLIFY_DEG
-        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    light = gpd.GeoDataFrame(
-        columns,
-        geometry=shapely.transform(geoms, lambda xy: np.round(xy, 6)),
-        crs=WGS84,
-    )
-    return maps.LayerView(
-        name=name,
-        geojson=light.to_geo_dict(drop_id=True),
-        total=len(light),
-        shown=len(light),
-        geom_kind=_geom_kind(gdf.geometry),
-        bounds=tuple(float(v) for v in light.total_bounds) if len(light) else None,
-        labels=tuple(html.escape(str(c)) for c in shown.columns),
-        centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
-        style=style,
+    return maps.light_view(
+        name, gdf, columns, shown.columns, style, style.simplify_deg or _SIMPLIFY_DEG
     )
 
 

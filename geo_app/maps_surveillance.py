@@ -24,7 +24,6 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from analysis.surveillance import SurveillanceResult
 from geo_app import maps
@@ -92,15 +91,6 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def _geom_kind(geoms: gpd.GeoSeries) -> str:
-    kinds = set(geoms.geom_type)
-    if kinds and all("Point" in k for k in kinds):
-        return "point"
-    if kinds and all("LineString" in k for k in kinds):
-        return "line"
-    return "polygon"
-
-
 def layer_title(name: str, lang: str = "zh") -> str:
     """Label of a surveillance map layer (``surveillance.layer.<name>``)."""
     return t(f"surveillance.layer.{name}", lang)
@@ -134,25 +124,7 @@ def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.Lay
             html.escape(t("common.empty", lang) if _missing(v) else str(v))
             for v in shown[column].tolist()
         ]
-    geoms = gdf.geometry.values
-    if len(geoms) and not (gdf.geom_type == "Point").all():
-        geoms = shapely.simplify(geoms, _SIMPLIFY_DEG, preserve_topology=True)
-    light = gpd.GeoDataFrame(
-        columns,
-        geometry=shapely.transform(geoms, lambda xy: np.round(xy, 6)),
-        crs="EPSG:4326",
-    )
-    return maps.LayerView(
-        name=name,
-        geojson=light.to_geo_dict(drop_id=True),
-        total=len(light),
-        shown=len(light),
-        geom_kind=_geom_kind(gdf.geometry),
-        bounds=tuple(float(v) for v in light.total_bounds) if len(light) else None,
-        labels=tuple(html.escape(str(c)) for c in shown.columns),
-        centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
-        style=style,
-    )
+    return maps.light_view(name, gdf, columns, shown.columns, style, _SIMPLIFY_DEG)
 
 
 def surveillance_frames(
