@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import folium
+import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -66,6 +67,14 @@ def require_project() -> state.ProjectInfo | None:
         st.error(message)
         return None
     return state.load_info()
+
+
+def show_table(shown: pd.DataFrame | None, empty_text: str, key: str | None = None) -> None:
+    """A sortable table of display values, or an info box saying ``empty_text`` when empty."""
+    if shown is None or shown.empty:
+        st.info(empty_text)
+        return
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
 
 
 def leaflet_base_url() -> str:

@@ -126,11 +126,10 @@ def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
 def _table(
     frame: pd.DataFrame, lang: str, columns=None, key: str | None = None, standard=None
 ) -> None:
-    if frame is None or frame.empty:
-        st.info(t("compliance.empty", lang))
-        return
-    shown = workflows.display_table(frame, lang, columns, standard=standard)
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    shown = None
+    if frame is not None and not frame.empty:
+        shown = workflows.display_table(frame, lang, columns, standard=standard)
+    ui.show_table(shown, t("compliance.empty", lang), key=key)
 
 
 def _budget_problems(data: ComplianceData, lang: str) -> bool:

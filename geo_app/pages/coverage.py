@@ -216,12 +216,10 @@ def _metrics(metrics: dict, lang: str) -> None:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    if frame is None or not len(frame):
-        st.info(t("coverage.empty", lang))
-        return
-    st.dataframe(
-        workflows.planning_table(frame, lang, columns), hide_index=True, width="stretch", key=key
+    shown = (
+        None if frame is None or not len(frame) else workflows.planning_table(frame, lang, columns)
     )
+    ui.show_table(shown, t("coverage.empty", lang), key=key)
 
 
 def _gap_tab(info: state.ProjectInfo, params: Params, lang: str) -> None:

@@ -244,12 +244,10 @@ def _metrics(selection: site_selection.SiteSelection, lang: str) -> None:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    if frame is None or not len(frame):
-        st.info(t("site_selection.empty", lang))
-        return
-    st.dataframe(
-        workflows.planning_table(frame, lang, columns), hide_index=True, width="stretch", key=key
+    shown = (
+        None if frame is None or not len(frame) else workflows.planning_table(frame, lang, columns)
     )
+    ui.show_table(shown, t("site_selection.empty", lang), key=key)
 
 
 def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None:

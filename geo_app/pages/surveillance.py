@@ -323,15 +323,12 @@ def _placement_caption(result: SurveillanceResult, lang: str) -> str:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    if frame is None or not len(frame):
-        st.info(t("surveillance.empty", lang))
-        return
-    st.dataframe(
-        workflows.surveillance_table(frame, lang, columns),
-        hide_index=True,
-        width="stretch",
-        key=key,
+    shown = (
+        None
+        if frame is None or not len(frame)
+        else workflows.surveillance_table(frame, lang, columns)
     )
+    ui.show_table(shown, t("surveillance.empty", lang), key=key)
 
 
 def _problems(problems: pd.DataFrame, lang: str, key: str) -> None:
