@@ -1,4 +1,8 @@
-"""Reductions of covering formulations: identical rows, dominated rows and columns."""
+"""Reductions of covering formulations: identical rows, dominated rows and columns.
+
+Sparse versions for large models, dense (numpy) versions for small ones, where scipy.sparse's
+per-call overhead would dominate.
+"""
 
 from __future__ import annotations
 
@@ -64,4 +68,36 @@ def dominated_rows(
         out[size == 0] = True  # an empty set is contained in anything
     if keep is not None:
         out[keep] = False
+    return out
+
+
+def identical_rows_dense(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`group_identical_rows` on a dense boolean array (groups numbered by first row)."""
+    if D.shape[1] == 0:
+        return np.zeros(min(1, D.shape[0]), dtype=np.int64), np.zeros(D.shape[0], dtype=np.int64)
+    packed = np.ascontiguousarray(np.packbits(D, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1])))[:, 0]
+    _, first, label = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order].astype(np.int64), rank[label.ravel()].astype(np.int64)
+
+
+def dominated_rows_dense(D: np.ndarray, *, supersets: bool = False) -> np.ndarray:
+    """`dominated_rows` on a dense boolean array (one BLAS product of rows x rows)."""
+    F = D.astype(np.float32)
+    overlap = F @ F.T
+    size = D.sum(axis=1)
+    idx = np.arange(D.shape[0])
+    later = idx[None, :] < idx[:, None]  # [a, b]: b < a
+    sa, sb = size[:, None], size[None, :]
+    if supersets:  # row b's set inside row a's set
+        hit = (overlap == sb) & ((sa > sb) | ((sa == sb) & later))
+    else:  # row a's set inside row b's set
+        hit = (overlap == sa) & ((sb > sa) | ((sb == sa) & later))
+    np.fill_diagonal(hit, False)
+    out = hit.any(axis=1)
+    if not supersets:
+        out[size == 0] = True
     return out

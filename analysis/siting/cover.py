@@ -26,7 +26,12 @@ from ._common import (
     rows_text,
     solve_milp,
 )
-from ._reduce import dominated_rows, group_identical_rows
+from ._reduce import (
+    dominated_rows,
+    dominated_rows_dense,
+    group_identical_rows,
+    identical_rows_dense,
+)
 
 __all__ = ["set_cover", "max_cover", "greedy_max_cover", "swap_max_cover"]
 
@@ -34,6 +39,11 @@ __all__ = ["set_cover", "max_cover", "greedy_max_cover", "swap_max_cover"]
 MILP_MAX_NNZ = 30_000_000
 # Model entries HiGHS is given per second of time limit left (root LP speed).
 MILP_NNZ_PER_SECOND = 50_000
+# Covering models up to this many cells (and rows, for the row test) are reduced on dense arrays.
+DENSE_REDUCE_CELLS = 250_000
+DENSE_REDUCE_ROWS = 1_500
+# Reduced covering models up to this many cells get the dense greedy heuristics.
+DENSE_GREEDY_CELLS = 20_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,6 +60,11 @@ def _reduce_cover(
     original column index of every kept column, and sizes before/after.
     """
     stats = {"rows_in": int(A.shape[0]), "cols_in": int(A.shape[1]), "nnz_in": int(A.nnz)}
+    if A.shape[0] * A.shape[1] <= DENSE_REDUCE_CELLS:
+        D, W, cols = _reduce_cover_dense(A.toarray() != 0, w, set_cover=set_cover, rounds=rounds)
+        G = sp.csr_matrix(D, dtype=np.int8)
+        stats.update(rows_out=int(G.shape[0]), cols_out=int(G.shape[1]), nnz_out=int(G.nnz))
+        return G, W, cols, stats
     cols = np.arange(A.shape[1])
     G = sp.csr_matrix(A)
     W = np.asarray(w, dtype=float)
@@ -77,6 +92,34 @@ def _reduce_cover(
     return G, W, cols, stats
 
 
+def _reduce_cover_dense(
+    D: np.ndarray, w: np.ndarray, *, set_cover: bool, rounds: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_reduce_cover` on a small dense boolean array; returns ``(D, W, cols)``."""
+    cols = np.arange(D.shape[1])
+    W = np.asarray(w, dtype=float)
+    for _ in range(rounds):
+        changed = False
+        first, label = identical_rows_dense(D)
+        if first.size < D.shape[0]:
+            changed = True
+            W = np.bincount(label, weights=W, minlength=first.size)
+            D = D[first]
+        if set_cover and 1 < D.shape[0] <= DENSE_REDUCE_ROWS:
+            sup = dominated_rows_dense(D, supersets=True)
+            if sup.any():
+                changed = True
+                D, W = D[~sup], W[~sup]
+        dom = dominated_rows_dense(D.T)
+        if dom.any():
+            changed = True
+            D = D[:, ~dom]
+            cols = cols[~dom]
+        if not changed:
+            break
+    return D, W, cols
+
+
 def _assign_within(reach, A: sp.csr_matrix, selected: np.ndarray) -> np.ndarray:
     """Nearest selected column among those covering each row (-1 if none)."""
     col, _ = reach.best_of(selected)
@@ -93,6 +136,8 @@ def _assign_within(reach, A: sp.csr_matrix, selected: np.ndarray) -> np.ndarray:
 
 def greedy_max_cover(G: sp.csr_matrix, W: np.ndarray, p: int) -> np.ndarray:
     """Greedy maximal covering: repeatedly open the column covering the most uncovered weight."""
+    if G.shape[0] * G.shape[1] <= DENSE_REDUCE_CELLS:
+        return _greedy_max_cover_dense(sp.csr_matrix(G).toarray() != 0, np.asarray(W, float), p)
     G = sp.csr_matrix(G)
     Gt = G.T.tocsr()
     gain = np.asarray(Gt @ W, dtype=float).ravel()
@@ -122,6 +167,9 @@ def swap_max_cover(
     max_iter: int = 10_000,
 ) -> np.ndarray:
     """Best-improvement swap local search for maximal covering (one in, one out per step)."""
+    if G.shape[0] * G.shape[1] <= DENSE_REDUCE_CELLS:
+        D = sp.csr_matrix(G).toarray() != 0
+        return _swap_max_cover_dense(D, np.asarray(W, float), start, time_limit, max_iter)
     G = sp.csr_matrix(G)
     Gt = G.T.tocsr()
     n_g, n_c = G.shape
@@ -144,6 +192,50 @@ def swap_max_cover(
         delta[open_, :] = -np.inf
         j, r = np.unravel_index(int(np.argmax(delta)), delta.shape)
         if delta[j, r] <= 1e-9 * max(1.0, float(W.sum())):
+            break
+        open_[r] = j
+    return np.sort(open_)
+
+
+def _greedy_max_cover_dense(D: np.ndarray, W: np.ndarray, p: int) -> np.ndarray:
+    """`greedy_max_cover` on a small dense boolean groups x columns array."""
+    gain = W @ D
+    covered = np.zeros(D.shape[0], dtype=bool)
+    opened = np.zeros(D.shape[1], dtype=bool)
+    for _ in range(min(p, D.shape[1])):
+        j = int(np.argmax(np.where(opened, -np.inf, gain)))
+        opened[j] = True
+        new = D[:, j] & ~covered
+        covered |= new
+        gain -= W[new] @ D[new]
+    return np.flatnonzero(opened)
+
+
+def _swap_max_cover_dense(
+    D: np.ndarray, W: np.ndarray, start: np.ndarray, time_limit: float, max_iter: int
+) -> np.ndarray:
+    """`swap_max_cover` on a small dense boolean groups x columns array."""
+    open_ = np.asarray(start, dtype=np.int64).copy()
+    if open_.size == 0 or open_.size >= D.shape[1]:
+        return np.sort(open_)
+    F = D.astype(float)
+    t0 = time.perf_counter()
+    tol = 1e-9 * max(1.0, float(W.sum()))
+    for _ in range(max_iter):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        Do = D[:, open_]
+        cnt = Do.sum(axis=1)
+        gain = (W * (cnt == 0)) @ F
+        one = np.flatnonzero(cnt == 1)
+        sole = np.argmax(Do[one], axis=1)  # position in open_ of the only covering column
+        loss = np.bincount(sole, weights=W[one], minlength=open_.size)
+        S = np.zeros((D.shape[0], open_.size))
+        S[one, sole] = W[one]
+        delta = gain[:, None] - loss[None, :] + F.T @ S
+        delta[open_, :] = -np.inf
+        j, r = np.unravel_index(int(np.argmax(delta)), delta.shape)
+        if delta[j, r] <= tol:
             break
         open_[r] = j
     return np.sort(open_)
@@ -273,6 +365,8 @@ def lns_max_cover(
 
 def _greedy_set_cover(G: sp.csr_matrix) -> np.ndarray:
     """Greedy set cover (most uncovered rows per column), then redundant columns dropped."""
+    if G.shape[0] * G.shape[1] <= DENSE_GREEDY_CELLS:
+        return _weighted_greedy_cover(G.toarray() != 0, np.ones(G.shape[1]))
     G = sp.csr_matrix(G)
     Gt = G.T.tocsr()
     gain = np.diff(Gt.indptr).astype(float)
@@ -298,6 +392,52 @@ def _greedy_set_cover(G: sp.csr_matrix) -> np.ndarray:
             keep[k] = False
             cnt[rows] -= 1
     return np.sort(chosen_arr[keep])
+
+
+def _weighted_greedy_cover(D: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Greedy cover on a dense boolean rows x columns array, score = new rows x priority.
+
+    Redundant columns are dropped afterwards, lowest priority (then last chosen) first.
+    """
+    gain = D.sum(axis=0).astype(float)
+    covered = np.zeros(D.shape[0], dtype=bool)
+    chosen: list[int] = []
+    while not covered.all():
+        j = int(np.argmax(gain * priority))
+        if gain[j] <= 0:
+            break
+        chosen.append(j)
+        new = D[:, j] & ~covered
+        covered |= new
+        gain -= D[new].sum(axis=0)
+    chosen_arr = np.asarray(chosen, dtype=np.int64)
+    cnt = D[:, chosen_arr].sum(axis=1)
+    keep = np.ones(chosen_arr.size, dtype=bool)
+    order = np.lexsort((-np.arange(chosen_arr.size), priority[chosen_arr]))
+    for k in order:
+        rows = D[:, chosen_arr[k]]
+        if (cnt[rows] >= 2).all():
+            keep[k] = False
+            cnt[rows] -= 1
+    return np.sort(chosen_arr[keep])
+
+
+def _lp_guided_set_cover(G: sp.csr_matrix, x_lp: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Best of a few greedy covers that prefer columns the LP relaxation opens (and ``start``).
+
+    Often closes the gap to the rounded-up LP bound, which then proves the cover optimal
+    without branch and bound.
+    """
+    if G.shape[0] * G.shape[1] > DENSE_GREEDY_CELLS or x_lp is None:
+        return start
+    D = G.toarray() != 0
+    x = np.clip(np.asarray(x_lp[: G.shape[1]], dtype=float), 0.0, 1.0)
+    best = start
+    for priority in (x + 0.1, x + 1.0, x + 0.01, x * x + 0.1):
+        cover = _weighted_greedy_cover(D, priority)
+        if cover.size < best.size:
+            best = cover
+    return best
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,6 +492,8 @@ def set_cover(
         details["reduction"] = stats
         start = _greedy_set_cover(G)
         lp0 = _set_cover_model(G, start, time_limit, relax=True)
+        if lp0.optimal and math.ceil(lp0.objective - 1e-6) < start.size:
+            start = _lp_guided_set_cover(G, lp0.x, start)
         if lp0.optimal and math.ceil(lp0.objective - 1e-6) >= start.size:
             chosen, bound, optimal, method_used = cols[start], req.size + start.size, True, "lp"
         elif method == "heuristic" or (method == "auto" and G.nnz > MILP_MAX_NNZ):
@@ -614,17 +756,24 @@ def _max_cover_model(G, W, p, start, time_limit, relax=False):
     s_rows = np.flatnonzero(single)
     np.add.at(c_y, G.indices[G.indptr[s_rows]], W[s_rows])
     n_z = multi.size
-    Gm = G[multi]
-    # rows: z_g - sum y <= 0 (n_z rows), then sum y <= p
-    A_y = sp.vstack([-Gm, sp.csr_matrix(np.ones((1, n_c)))]).tocsr()
-    A_z = sp.vstack([sp.identity(n_z, format="csr"), sp.csr_matrix((1, n_z))]).tocsr()
-    A = sp.hstack([A_y, A_z]).tocsr()
+    # rows: z_g - sum_{j covers g} y_j <= 0 (one per multi group), then sum y <= p; built in
+    # one COO step (scipy's stacking costs more than HiGHS itself on small models)
+    y_cols = G.indices[np.repeat(~single, deg)]
+    rows = np.concatenate(
+        [np.repeat(np.arange(n_z), deg[multi]), np.arange(n_z), np.full(n_c, n_z)]
+    )
+    cols = np.concatenate([y_cols, n_c + np.arange(n_z), np.arange(n_c)])
+    data = np.concatenate([np.full(y_cols.size, -1.0), np.ones(n_z + n_c)])
+    A = sp.csr_matrix((data, (rows, cols)), shape=(n_z + 1, n_c + n_z))
     c = np.concatenate([c_y, W[multi]])
     row_lo = np.full(n_z + 1, -np.inf)
     row_hi = np.concatenate([np.zeros(n_z), [p]])
     x0 = np.zeros(n_c + n_z)
     x0[start] = 1
-    x0[n_c:] = np.minimum(1.0, np.asarray(Gm[:, start].sum(axis=1)).ravel())
+    is_start = np.zeros(n_c, dtype=bool)
+    is_start[start] = True
+    hits = np.add.reduceat(is_start[G.indices], G.indptr[:-1]) if G.nnz else np.zeros(n_g)
+    x0[n_c:] = np.minimum(1.0, hits[multi])
     integer = np.concatenate([np.ones(n_c, dtype=bool), np.zeros(n_z, dtype=bool)])
     return solve_milp(
         c,
