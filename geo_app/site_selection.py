@@ -351,7 +351,11 @@ def run_site_selection(
 def _shape(model, parameters, demand, sites, cost, assignment, selected, unserved_reason, methods):
     served = np.flatnonzero(assignment >= 0)
     cols_served = assignment[served]
-    dist = np.asarray(cost.tocsr()[served, cols_served]).ravel().astype(float)
+    dist = (
+        np.asarray(cost.tocsr()[served, cols_served]).ravel().astype(float)
+        if served.size
+        else np.zeros(0)
+    )
     demand_pts = representative_points(demand.to_crs(WGS84))
     site_pts = representative_points(sites.to_crs(WGS84))
     hh = demand["households"].fillna(0).to_numpy(dtype=float)

@@ -152,6 +152,16 @@ def test_covering_models_on_the_hand_made_district(old_district):
     assert median.chosen_sites["site_id"].tolist() == ["S1"]
 
 
+@pytest.mark.parametrize("model", ["hub", "set-cover"])
+def test_no_site_in_reach_of_any_community_gives_an_empty_plan(old_district, model):
+    # 50 m of walk reaches none of A, B, C (184 m from S1, 195 m from S2) nor D
+    project = Project.open(old_district)
+    selection = run_site_selection(project, model, candidates=["boiler_rooms"], distance_m=50.0)
+    assert selection.chosen_sites.empty and selection.assignments.empty
+    assert sorted(selection.unserved["community_id"]) == ["A", "B", "C", "D"]
+    assert set(selection.unserved["reason"]) == {"no_site_in_reach"}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
