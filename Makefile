@@ -6,9 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := data/demo/harbin_demo.gpkg
 PORT ?= 8501
-DEBIAN_TEST_PACKAGES := chromium gdal-bin fonts-noto-cjk
+# Pango and CJK fonts: PDF reports (WeasyPrint); the tests also need Chromium, ogrinfo, pdftoppm
+DEBIAN_APP_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+DEBIAN_TEST_PACKAGES := $(DEBIAN_APP_PACKAGES) chromium gdal-bin poppler-utils
 
-.PHONY: app test install install-test system-deps demo lint format bench clean
+.PHONY: app test install install-test system-deps app-deps demo lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +28,24 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-# Debian packages for the browser test (Chromium), ogrinfo and CJK fonts; installed when
-# missing and when we may (root), otherwise the tests that need them say why they skip.
-system-deps:
+# Debian packages, installed when missing and when we may (root); otherwise the command says
+# which are missing (and the tests that need them say why they skip).
+define install_debian
 	@missing=""; \
-	for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages (need root):$$missing"; fi; \
 	fi
+endef
+
+system-deps:
+	$(call install_debian,$(DEBIAN_TEST_PACKAGES))
+
+app-deps:
+	$(call install_debian,$(DEBIAN_APP_PACKAGES))
 
 $(DEMO): | $(VENV)/.installed
 	mkdir -p $(dir $(DEMO))
@@ -44,7 +53,7 @@ $(DEMO): | $(VENV)/.installed
 
 demo: $(DEMO)
 
-app: install $(DEMO)
+app: app-deps install $(DEMO)
 	GEO_APP_PROJECT=$(DEMO) STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
 	  $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
 
