@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "coverage",
     "site_select",
     "surveillance",
+    "compare",
     "app",
 )
 

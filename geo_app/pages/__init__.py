@@ -36,6 +36,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("surveillance", "surveillance.title", ":material/videocam:", "surveillance"),
     PageSpec("coverage", "coverage.title", ":material/radar:", "coverage"),
     PageSpec("site_selection", "site_selection.title", ":material/location_on:", "site-selection"),
+    PageSpec("compare", "compare.title", ":material/compare:", "compare"),
 )
 """Pages in menu order; the default page opens first."""
 
