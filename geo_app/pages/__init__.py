@@ -37,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("coverage", "coverage.title", ":material/radar:", "coverage"),
     PageSpec("site_selection", "site_selection.title", ":material/location_on:", "site-selection"),
     PageSpec("compare", "compare.title", ":material/compare:", "compare"),
+    PageSpec("reports", "reports.title", ":material/description:", "reports"),
 )
 """Pages in menu order; the default page opens first."""
 
