@@ -263,6 +263,29 @@ def is_integral(values: np.ndarray) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+# Models with more entries get a wall-clock interrupt: HiGHS checks its own time limit only
+# between phases, and a root LP of millions of entries can run far past it.
+INTERRUPT_MIN_NNZ = 100_000
+
+
+def _stop_at(h: Any, deadline: float) -> None:
+    """Interrupt HiGHS (simplex, IPM and MIP loops) once ``time.perf_counter()`` passes
+    ``deadline``."""
+    from highspy import cb
+
+    def interrupt(kind, message, data_out, data_in, user_data) -> None:
+        if data_in is not None and time.perf_counter() > deadline:
+            data_in.user_interrupt = True
+
+    h.setCallback(interrupt, None)
+    for kind in (
+        cb.HighsCallbackType.kCallbackSimplexInterrupt,
+        cb.HighsCallbackType.kCallbackIpmInterrupt,
+        cb.HighsCallbackType.kCallbackMipInterrupt,
+    ):
+        h.startCallback(kind)
+
+
 @dataclass
 class MilpOutcome:
     x: np.ndarray | None
@@ -311,6 +334,8 @@ def solve_milp(
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     A = sp.csr_matrix(A)
+    if time_limit is not None and A.nnz > INTERRUPT_MIN_NNZ:
+        _stop_at(h, t0 + max(time_limit, 0.01))
     if relax and A.nnz > 200_000:
         h.setOptionValue("solver", "ipm")  # far faster than simplex on large covering LPs
     n = c.size

@@ -39,6 +39,10 @@ __all__ = ["set_cover", "max_cover", "greedy_max_cover", "swap_max_cover"]
 MILP_MAX_NNZ = 30_000_000
 # Model entries HiGHS is given per second of time limit left (root LP speed).
 MILP_NNZ_PER_SECOND = 50_000
+# HiGHS settings for the set-cover MILP: pseudo-cost branching from the first node (no strong
+# branching) and cuts only at the root. On random 5,000 x 500 instances this halves the time to
+# prove optimality (2.2-6.9 s against 3.8-13.4 s with the defaults, same optima).
+SET_COVER_MILP_OPTIONS = {"mip_pscost_minreliable": 0, "mip_allow_cut_separation_at_nodes": False}
 # Covering models up to this many cells (and rows, for the row test) are reduced on dense arrays.
 DENSE_REDUCE_CELLS = 250_000
 DENSE_REDUCE_ROWS = 1_500
@@ -558,6 +562,7 @@ def _set_cover_model(G, start, time_limit, relax=False):
         start=x0,
         integral_objective=True,
         relax=relax,
+        options=None if relax else SET_COVER_MILP_OPTIONS,
     )
 
 
