@@ -257,6 +257,14 @@ def test_district_without_old_gaps_says_no_sites_are_planned(project_path):
     assert ctx.sites.title == ctx.sites.title.lstrip("表 0123456789")
 
 
+def test_district_where_no_site_is_in_reach_lists_the_unserved(project_path):
+    # 香坊区 of the demo: its old communities below the standard have no candidate within 500 m
+    ctx = build_report_context(Project.open(project_path), "香坊区")
+    assert ctx.scenario_source == "empty" and not ctx.has_sites
+    assert len(ctx.unserved) == len(ctx.selection.unserved) > 0
+    assert any("500 米内没有" in n for n in ctx.notes)
+
+
 # -- hand-checked pieces --------------------------------------------------------------------------------
 def test_acquisition_modes_follow_art_10_and_13():
     assert dep.acquisition_keys("boiler_rooms", "free", "good", 0.0) == ["boiler_room"]

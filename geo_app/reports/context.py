@@ -933,13 +933,9 @@ def _choose_sites(
         notes.append(_lbl("note.no_sites_error", lang, error=_in_lang(str(exc), lang)))
         notes.append(_lbl("note.no_sites", lang))
         return None, "none", notes
-    except ValueError:
-        # geo_app.site_selection fails while shaping a result that serves no community
-        notes.append(_lbl("note.none_served", lang, distance=fmt_number(DEFAULT_DISTANCE_M)))
-        notes.append(_lbl("note.no_sites", lang))
-        return None, "none", notes
     notes.extend(_in_lang(n, lang) for n in selection.notes)
     if not len(selection.chosen_sites):
+        notes.append(_lbl("note.none_served", lang, distance=fmt_number(DEFAULT_DISTANCE_M)))
         notes.append(_lbl("note.no_sites", lang))
         return selection, "empty", notes
     return selection, "run", notes
