@@ -186,11 +186,13 @@ def run_spopt(model, cost, w, params, timeout, mem_gb=6.0):
             result = parent.recv()
         except EOFError:
             result = None
-    proc.join(1)
-    if proc.is_alive():
+    elapsed = time.perf_counter() - t
+    proc.join(5)
+    if proc.is_alive():  # no answer in time, or slow to exit after answering
         proc.kill()
         proc.join()
-        return ("timeout", math.nan, time.perf_counter() - t, f"killed after {timeout:g} s")
+    if result is None and elapsed >= timeout:
+        return ("timeout", math.nan, elapsed, f"killed after {timeout:g} s")
     if result is None:
         return ("crash", math.nan, time.perf_counter() - t, f"exit code {proc.exitcode}")
     return result
@@ -212,7 +214,7 @@ def run_ours(model, cost, w, params, time_limit):
 # Runs shorter than this are repeated (both solvers) and their median time is reported: one
 # run of a few milliseconds says more about the machine's load than about the solver.
 SHORT_RUN_S = 2.0
-REPEATS = 5
+REPEATS = 9
 
 
 def warm_up(models) -> None:
