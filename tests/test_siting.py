@@ -205,6 +205,31 @@ def test_against_brute_force(seed):
     assert r.unreachable_rows == np.flatnonzero(~coverable).tolist()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_enumeration_of_tiny_models_equals_the_milp(seed):
+    # tiny reduced models are solved by enumeration ("enum"); HiGHS must agree on every one
+    rng = np.random.default_rng(100 + seed)
+    pts, cand = rng.uniform(0, 100, (60, 2)), rng.uniform(0, 100, (12, 2))
+    d = np.sqrt(((pts[:, None] - cand[None]) ** 2).sum(-1))
+    w = rng.integers(1, 30, 60).astype(float)
+    required = [int(rng.integers(12))] if seed % 2 else None
+    for p in (2, 4):
+        fast = max_cover(d, w, 25, p, required=required)
+        exact = max_cover(d, w, 25, p, required=required, method="milp")
+        assert fast.method in ("enum", "trivial") and fast.optimal
+        assert fast.objective == exact.objective
+        assert required is None or required[0] in fast.selected
+    # set cover on random sets (geometric ones reduce to a few essential sites)
+    sets = rng.random((40, 14)) < 0.2
+    sets[np.arange(40), rng.integers(14, size=40)] = True
+    cost = np.where(sets, 1.0, np.inf)
+    fast = set_cover(cost, 1.0, required=required)
+    exact = set_cover(cost, 1.0, required=required, method="milp")
+    assert fast.method in ("enum", "trivial") and fast.optimal
+    assert fast.objective == exact.objective
+    assert (fast.assignment >= 0).all()
+
+
 def test_heuristic_and_time_limit_report_bounds():
     rng = np.random.default_rng(7)
     pts, cand = rng.uniform(0, 1000, (300, 2)), rng.uniform(0, 1000, (60, 2))
