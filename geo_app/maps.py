@@ -427,48 +427,78 @@ class Legend(MacroElement):
         self.html = html_text
 
 
-def legend_html(views: Sequence[LayerView], lang: str = "zh") -> str:
-    """HTML of the legend: a coloured swatch and the label of each layer (escaped)."""
+def legend_html(
+    views: Sequence[LayerView],
+    lang: str = "zh",
+    *,
+    title: str | None = None,
+    label: Callable[[str], str] | None = None,
+) -> str:
+    """HTML of the legend: a coloured swatch and the label of each layer (escaped).
+
+    ``title`` (default: 图例 / Legend) and ``label`` (layer name -> label, default: the layer's
+    label in ``lang``) let thematic maps reuse it. Areas show their fill tint, lines of weight 4
+    or more a thicker bar.
+    """
+    label = label or (lambda name: layer_label(name, lang))
     items = []
     for view in views:
         colour = html.escape(view.style.colour)
         if view.geom_kind == "point":
             swatch = f"border-radius:50%;background:{colour};width:10px;height:10px;"
         elif view.geom_kind == "line":
-            swatch = f"background:{colour};width:16px;height:3px;"
+            height = 4 if view.style.weight >= 4 else 3
+            swatch = f"background:{colour};width:16px;height:{height}px;"
         else:
-            swatch = f"border:2px solid {colour};width:12px;height:10px;"
+            opacity = max(view.style.fill_opacity, 0.0)
+            swatch = (
+                f"border:2px solid {colour};width:12px;height:10px;"
+                f"background:color-mix(in srgb, {colour} {opacity * 100:.0f}%, transparent);"
+            )
         items.append(
             f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
             f'<span style="display:inline-block;{swatch}"></span>'
-            f"<span>{html.escape(layer_label(view.name, lang))}</span></div>"
+            f"<span>{html.escape(label(view.name))}</span></div>"
         )
+    title = t("explorer.legend", lang) if title is None else title
     return (
         '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
         'box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:12px;line-height:1.3">'
-        f"<b>{html.escape(t('explorer.legend', lang))}</b>{''.join(items)}</div>"
+        f"<b>{html.escape(title)}</b>{''.join(items)}</div>"
     )
 
 
-def _style_function(style: LayerStyle):
+COLOUR_FIELD = "_colour"
+"""Feature property that overrides the layer colour of one feature (see :func:`feature_style`)."""
+
+
+def feature_style(style: LayerStyle, rim: str = "#ffffff") -> Callable[[dict], dict]:
+    """Leaflet style of the features of a layer drawn with ``style``.
+
+    Points are filled dots with a ``rim`` (white on the explorer, readable where dots crowd;
+    dark on thematic maps); lines are stroked only; polygons are filled with
+    ``style.fill_opacity``. A feature property :data:`COLOUR_FIELD` overrides the colour.
+    """
+
     def by_geometry(feature: dict) -> dict:
         kind = str((feature.get("geometry") or {}).get("type", ""))
-        if "Point" in kind:  # filled dot with a white rim, readable where dots crowd
+        colour = (feature.get("properties") or {}).get(COLOUR_FIELD) or style.colour
+        if "Point" in kind:
             return {
-                "color": "#ffffff",
+                "color": rim,
                 "weight": 1,
                 "opacity": 0.9,
                 "fill": True,
-                "fillColor": style.colour,
+                "fillColor": colour,
                 "fillOpacity": style.fill_opacity,
             }
         fill = "LineString" not in kind
         return {
-            "color": style.colour,
+            "color": colour,
             "weight": style.weight,
             "opacity": 0.9,
             "fill": fill,
-            "fillColor": style.colour,
+            "fillColor": colour,
             "fillOpacity": style.fill_opacity if fill else 0.0,
         }
 
@@ -501,7 +531,7 @@ def add_layer(
             view.geojson,
             name=view.name,
             marker=marker,
-            style_function=style or _style_function(view.style),
+            style_function=style or feature_style(view.style),
             popup=folium.GeoJsonPopup(
                 fields=[f"f{i}" for i in range(len(view.labels))],
                 aliases=list(view.labels),
@@ -575,8 +605,14 @@ def build_map(
     basemap: str = "osm",
     assets: str | None = None,
     legend: bool = True,
+    *,
+    label: Callable[[str], str] | None = None,
+    legend_title: str | None = None,
+    rim: str = "#ffffff",
+    focus: Sequence[LayerView] | None = None,
+    focus_share: float = 0.96,
 ) -> folium.Map:
-    """Build the explorer map from prepared layers.
+    """Build a map from prepared layers: the explorer's, or a thematic one.
 
     Parameters
     ----------
@@ -592,6 +628,12 @@ def build_map(
         (:func:`use_leaflet_assets`).
     legend : bool
         Add the :class:`Legend` control.
+    label, legend_title, rim
+        Thematic maps: layer name -> label (layers are then all shown at first), the legend's
+        title and the rim colour of dots (:func:`feature_style`).
+    focus, focus_share
+        Layers the map opens on (default: all) and the central share of their features
+        (:func:`focus_bounds`).
     """
     if basemap not in BASEMAPS:
         known = ", ".join(BASEMAPS)
@@ -604,11 +646,18 @@ def build_map(
     if tiles is not None:
         folium.TileLayer(name=t(f"basemap.{basemap}", lang), control=False, **tiles).add_to(m)
     for view in views:
-        add_layer(m, view, lang)
+        add_layer(
+            m,
+            view,
+            lang,
+            title=None if label is None else label(view.name),
+            style=feature_style(view.style, rim),
+            show=None if label is None else True,
+        )
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if legend and views:
-        Legend(legend_html(views, lang)).add_to(m)
-    box = focus_bounds(views)
+        Legend(legend_html(views, lang, title=legend_title, label=label)).add_to(m)
+    box = focus_bounds(views if focus is None else focus, share=focus_share)
     if box is not None:
         m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])
     if assets == "inline":

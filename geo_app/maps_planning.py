@@ -149,7 +149,8 @@ _TIP_FIELD = {
     "radiation_lines": "name",
 }
 _TIP = maps.TOOLTIP_FIELD  # the tooltip column that maps.add_layer shows
-_COLOUR = "_colour"
+_COLOUR = maps.COLOUR_FIELD
+DOT_RIM = "#111827"  # dark rims: planning dots sit on light fills
 _SIMPLIFY_DEG = 0.00001  # about a metre: outlines keep their shape, GeoJSON stays light
 
 
@@ -342,75 +343,21 @@ def prepare_site_selection(
 
 # -- the map -----------------------------------------------------------------------------------
 def style_function(style: maps.LayerStyle):
-    """Leaflet style of the features of a layer drawn with ``style``.
-
-    Points are filled dots with a dark rim; lines are stroked only; polygons are filled with
-    ``style.fill_opacity``. A feature property ``_colour`` overrides the layer colour.
-    """
-
-    def by_geometry(feature: dict) -> dict:
-        kind = str((feature.get("geometry") or {}).get("type", ""))
-        colour = (feature.get("properties") or {}).get(_COLOUR) or style.colour
-        if "Point" in kind:
-            return {
-                "color": "#111827",
-                "weight": 1,
-                "opacity": 0.9,
-                "fill": True,
-                "fillColor": colour,
-                "fillOpacity": style.fill_opacity,
-            }
-        fill = "LineString" not in kind
-        return {
-            "color": colour,
-            "weight": style.weight,
-            "opacity": 0.9,
-            "fill": fill,
-            "fillColor": colour,
-            "fillOpacity": style.fill_opacity if fill else 0.0,
-        }
-
-    return by_geometry
+    """Leaflet style of a planning layer (:func:`geo_app.maps.feature_style`, dark dot rims;
+    a feature's ``_colour`` overrides the layer colour)."""
+    return maps.feature_style(style, DOT_RIM)
 
 
 def add_view(m: folium.Map, view: maps.LayerView, lang: str = "zh") -> folium.FeatureGroup:
     """Add one prepared layer to ``m`` as a toggleable ``FeatureGroup`` named in ``lang``."""
-    return maps.add_layer(
-        m,
-        view,
-        lang,
-        title=layer_title(view.name, lang),
-        style=style_function(view.style),
-        show=True,
-    )
+    title = layer_title(view.name, lang)
+    return maps.add_layer(m, view, lang, title=title, style=style_function(view.style), show=True)
 
 
 def legend_html(views: Sequence[maps.LayerView], lang: str = "zh", title_key: str = "") -> str:
     """HTML of the legend: a swatch and the escaped label of each layer."""
-    items = []
-    for view in views:
-        colour = html.escape(view.style.colour)
-        if view.geom_kind == "point":
-            swatch = f"border-radius:50%;background:{colour};width:10px;height:10px;"
-        elif view.geom_kind == "line":
-            swatch = f"background:{colour};width:16px;height:3px;"
-        else:
-            opacity = max(view.style.fill_opacity, 0.0)
-            swatch = (
-                f"border:2px solid {colour};width:12px;height:10px;"
-                f"background:color-mix(in srgb, {colour} {opacity * 100:.0f}%, transparent);"
-            )
-        items.append(
-            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
-            f'<span style="display:inline-block;{swatch}"></span>'
-            f"<span>{html.escape(layer_title(view.name, lang))}</span></div>"
-        )
     title = t(title_key or "coverage.legend_title", lang)
-    return (
-        '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
-        'box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:12px;line-height:1.3">'
-        f"<b>{html.escape(title)}</b>{''.join(items)}</div>"
-    )
+    return maps.legend_html(views, lang, title=title, label=lambda name: layer_title(name, lang))
 
 
 def planning_map(
@@ -429,26 +376,18 @@ def planning_map(
     zoom the map out; ``basemap`` and ``assets`` are as in :func:`geo_app.maps.build_map`.
     """
     lang = normalise_lang(lang)
-    if basemap not in maps.BASEMAPS:
-        raise ValueError(f"未知底图 {basemap!r} / unknown basemap {basemap!r}")
-    m = folium.Map(location=maps.HARBIN_CENTRE, zoom_start=11, tiles=None, control_scale=True)
-    tiles = maps.BASEMAPS[basemap]
-    if tiles is not None:
-        folium.TileLayer(name=t(f"basemap.{basemap}", lang), control=False, **tiles).add_to(m)
-    for view in views:
-        add_view(m, view, lang)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    if views:
-        maps.Legend(legend_html(views, lang, legend_title_key)).add_to(m)
     chosen = [v for v in views if focus is None or v.name in focus] or list(views)
-    box = maps.focus_bounds(chosen, share=focus_share)
-    if box is not None:
-        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])
-    if assets == "inline":
-        maps.inline_leaflet(m)
-    elif assets:
-        maps.use_leaflet_assets(m, assets)
-    return m
+    return maps.build_map(
+        views,
+        lang,
+        basemap,
+        assets,
+        label=lambda name: layer_title(name, lang),
+        legend_title=t(legend_title_key or "coverage.legend_title", lang),
+        rim=DOT_RIM,
+        focus=chosen,
+        focus_share=focus_share,
+    )
 
 
 def coverage_map(

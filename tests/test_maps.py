@@ -280,10 +280,10 @@ def test_translation_helpers():
 
 
 def test_points_are_filled_dots_and_lines_are_not_filled():
-    style = maps._style_function(maps.LAYER_STYLES["facilities"])
+    style = maps.feature_style(maps.LAYER_STYLES["facilities"])
     dot = style({"geometry": {"type": "Point"}})
     assert dot["fill"] and dot["fillColor"] == maps.LAYER_STYLES["facilities"].colour
-    line = maps._style_function(maps.LAYER_STYLES["public_spaces"])
+    line = maps.feature_style(maps.LAYER_STYLES["public_spaces"])
     assert not line({"geometry": {"type": "LineString"}})["fill"]
     assert line({"geometry": {"type": "Polygon"}})["fill"]
 
