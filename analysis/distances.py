@@ -223,6 +223,79 @@ CHAIN_MIN_SHARE = 0.2
 """Children per node of the search's heap (4-ary: shallower than binary, fewer cache misses)."""
 
 
+def _kernel(**options):
+    """Compile with numba (cached, no GIL) when it is installed; plain Python otherwise."""
+    if numba is None:  # pragma: no cover
+        return lambda f: f
+    return numba.njit(cache=True, nogil=True, **options)
+
+
+@_kernel(inline="always")
+def _sift_up(heap_d, heap_n, pos, i, key, node):
+    """Place ``node`` with ``key`` at heap slot ``i`` or above (insert or decrease-key)."""
+    while i > 0:
+        p = (i - 1) // HEAP_ARITY
+        if heap_d[p] > key:
+            heap_d[i] = heap_d[p]
+            heap_n[i] = heap_n[p]
+            pos[heap_n[p]] = i
+            i = p
+        else:
+            break
+    heap_d[i] = key
+    heap_n[i] = node
+    pos[node] = i
+
+
+@_kernel(inline="always")
+def _pop_min(heap_d, heap_n, pos, hs):
+    """Remove the root of a heap of ``hs`` items (marked settled, ``pos = -2``); the last item
+    moves to the root and sifts down. Returns the root's node and key."""
+    x = heap_n[0]
+    d = heap_d[0]
+    pos[x] = -2
+    hs -= 1
+    if hs > 0:
+        ld = heap_d[hs]
+        ln = heap_n[hs]
+        i = 0
+        while True:
+            c = HEAP_ARITY * i + 1
+            if c >= hs:
+                break
+            best = c
+            bd = heap_d[c]
+            for k in range(c + 1, min(c + HEAP_ARITY, hs)):
+                if heap_d[k] < bd:
+                    bd = heap_d[k]
+                    best = k
+            if bd < ld:
+                heap_d[i] = bd
+                heap_n[i] = heap_n[best]
+                pos[heap_n[best]] = i
+                i = best
+            else:
+                break
+        heap_d[i] = ld
+        heap_n[i] = ln
+        pos[ln] = i
+    return x, d
+
+
+@_kernel(inline="always")
+def _emit(out_t, out_d, m, target, d):
+    """Append ``(target, d)`` at row ``m`` of the output, doubling it when full."""
+    if m == out_t.size:
+        new_t = np.empty(2 * m, dtype=out_t.dtype)
+        new_d = np.empty(2 * m, dtype=np.float64)
+        new_t[:m] = out_t[:m]
+        new_d[:m] = out_d[:m]
+        out_t, out_d = new_t, new_d
+    out_t[m] = target
+    out_d[m] = d
+    return out_t, out_d
+
+
 def _dijkstra_py(indptr, indices, weights, sources, is_target, cutoff, cap, ids):
     """Bounded single-source Dijkstra for each source (compiled by numba, ``nogil``).
 
@@ -232,7 +305,6 @@ def _dijkstra_py(indptr, indices, weights, sources, is_target, cutoff, cap, ids)
     search resets only the nodes it touched, so a search costs what it reaches, not the size of
     the graph.
     """
-    D = HEAP_ARITY
     n = indptr.size - 1
     dist = np.full(n, np.inf)
     pos = np.full(n, -1, dtype=np.int64)
@@ -255,45 +327,10 @@ def _dijkstra_py(indptr, indices, weights, sources, is_target, cutoff, cap, ids)
         pos[s] = 0
         hs = 1
         while hs > 0:
-            # pop the root, move the last item there and sift it down
-            x = heap_n[0]
-            d = heap_d[0]
-            pos[x] = -2
+            x, d = _pop_min(heap_d, heap_n, pos, hs)
             hs -= 1
-            if hs > 0:
-                ld = heap_d[hs]
-                ln = heap_n[hs]
-                i = 0
-                while True:
-                    c = D * i + 1
-                    if c >= hs:
-                        break
-                    best = c
-                    bd = heap_d[c]
-                    for k in range(c + 1, min(c + D, hs)):
-                        if heap_d[k] < bd:
-                            bd = heap_d[k]
-                            best = k
-                    if bd < ld:
-                        heap_d[i] = bd
-                        heap_n[i] = heap_n[best]
-                        pos[heap_n[best]] = i
-                        i = best
-                    else:
-                        break
-                heap_d[i] = ld
-                heap_n[i] = ln
-                pos[ln] = i
             if is_target[x]:
-                if m == cap:
-                    cap *= 2
-                    new_t = np.empty(cap, dtype=ids.dtype)
-                    new_d = np.empty(cap, dtype=np.float64)
-                    new_t[:m] = out_t[:m]
-                    new_d[:m] = out_d[:m]
-                    out_t, out_d = new_t, new_d
-                out_t[m] = ids[x]
-                out_d[m] = d
+                out_t, out_d = _emit(out_t, out_d, m, ids[x], d)
                 m += 1
             for e in range(indptr[x], indptr[x + 1]):
                 y = indices[e]
@@ -303,23 +340,11 @@ def _dijkstra_py(indptr, indices, weights, sources, is_target, cutoff, cap, ids)
                         touched[nt] = y
                         nt += 1
                     dist[y] = nd
-                    # insert or decrease-key, then sift up
                     i = pos[y]
                     if i < 0:
                         i = hs
                         hs += 1
-                    while i > 0:
-                        p = (i - 1) // D
-                        if heap_d[p] > nd:
-                            heap_d[i] = heap_d[p]
-                            heap_n[i] = heap_n[p]
-                            pos[heap_n[p]] = i
-                            i = p
-                        else:
-                            break
-                    heap_d[i] = nd
-                    heap_n[i] = y
-                    pos[y] = i
+                    _sift_up(heap_d, heap_n, pos, i, nd, y)
         for i in range(nt):
             dist[touched[i]] = np.inf
             pos[touched[i]] = -1
@@ -480,7 +505,6 @@ def _chain_dijkstra_py(
     Exactly the distances of ``_dijkstra_py`` (the same float additions in the same order along
     every chain), in another output order: junctions as settled, then chain interiors.
     """
-    D = HEAP_ARITY
     n = is_j.size
     nc = c_len.size
     dist = np.full(n, np.inf)
@@ -544,57 +568,12 @@ def _chain_dijkstra_py(
                 i = hs
                 hs += 1
             dist[sn] = sd
-            while i > 0:
-                p = (i - 1) // D
-                if heap_d[p] > sd:
-                    heap_d[i] = heap_d[p]
-                    heap_n[i] = heap_n[p]
-                    pos[heap_n[p]] = i
-                    i = p
-                else:
-                    break
-            heap_d[i] = sd
-            heap_n[i] = sn
-            pos[sn] = i
+            _sift_up(heap_d, heap_n, pos, i, sd, sn)
         while hs > 0:
-            x = heap_n[0]
-            d = heap_d[0]
-            pos[x] = -2
+            x, d = _pop_min(heap_d, heap_n, pos, hs)
             hs -= 1
-            if hs > 0:
-                ld = heap_d[hs]
-                ln = heap_n[hs]
-                i = 0
-                while True:
-                    c = D * i + 1
-                    if c >= hs:
-                        break
-                    best = c
-                    bd = heap_d[c]
-                    for k in range(c + 1, min(c + D, hs)):
-                        if heap_d[k] < bd:
-                            bd = heap_d[k]
-                            best = k
-                    if bd < ld:
-                        heap_d[i] = bd
-                        heap_n[i] = heap_n[best]
-                        pos[heap_n[best]] = i
-                        i = best
-                    else:
-                        break
-                heap_d[i] = ld
-                heap_n[i] = ln
-                pos[ln] = i
             if is_target[x]:
-                if m == cap:
-                    cap *= 2
-                    new_t = np.empty(cap, dtype=ids.dtype)
-                    new_d = np.empty(cap, dtype=np.float64)
-                    new_t[:m] = out_t[:m]
-                    new_d[:m] = out_d[:m]
-                    out_t, out_d = new_t, new_d
-                out_t[m] = ids[x]
-                out_d[m] = d
+                out_t, out_d = _emit(out_t, out_d, m, ids[x], d)
                 m += 1
             for e in range(jptr[x], jptr[x + 1]):
                 y = jnbr[e]
@@ -625,18 +604,7 @@ def _chain_dijkstra_py(
                         i = hs
                         hs += 1
                     dist[y] = nd
-                    while i > 0:
-                        p = (i - 1) // D
-                        if heap_d[p] > nd:
-                            heap_d[i] = heap_d[p]
-                            heap_n[i] = heap_n[p]
-                            pos[heap_n[p]] = i
-                            i = p
-                        else:
-                            break
-                    heap_d[i] = nd
-                    heap_n[i] = y
-                    pos[y] = i
+                    _sift_up(heap_d, heap_n, pos, i, nd, y)
         # expand chains: own chain first, then every chain touching a reached junction
         for r in range(-1, nt):
             if r == -1:
@@ -691,15 +659,7 @@ def _chain_dijkstra_py(
                     if v <= cutoff:
                         node = c_nodes[st + j]
                         if is_target[node]:
-                            if m == cap:
-                                cap *= 2
-                                new_t = np.empty(cap, dtype=ids.dtype)
-                                new_d = np.empty(cap, dtype=np.float64)
-                                new_t[:m] = out_t[:m]
-                                new_d[:m] = out_d[:m]
-                                out_t, out_d = new_t, new_d
-                            out_t[m] = ids[node]
-                            out_d[m] = v
+                            out_t, out_d = _emit(out_t, out_d, m, ids[node], v)
                             m += 1
         for i in range(nt):
             dist[touched[i]] = np.inf
