@@ -17,6 +17,7 @@ from analysis.siting import (
     p_median,
     set_cover,
 )
+from analysis.siting._local_search import HAVE_LOCAL_SEARCH, rwls_set_cover
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -228,6 +229,41 @@ def test_enumeration_of_tiny_models_equals_the_milp(seed):
     assert fast.method in ("enum", "trivial") and fast.optimal
     assert fast.objective == exact.objective
     assert (fast.assignment >= 0).all()
+
+
+@pytest.mark.skipif(not HAVE_LOCAL_SEARCH, reason="the local search needs numba")
+def test_local_search_escapes_the_greedy_trap():
+    # rows 0-5; A={0,1,2} and B={3,4,5} cover everything (optimum 2). Greedy takes
+    # D={1,2,4,5} first (4 new rows) and then needs two more columns for rows 0 and 3.
+    cols = {"A": [0, 1, 2], "B": [3, 4, 5], "C": [0], "E": [3], "D": [1, 2, 4, 5]}
+    G = sp.lil_matrix((6, 5), dtype=np.int8)
+    for j, rows in enumerate(cols.values()):
+        G[rows, j] = 1
+    G = G.tocsr()
+    greedy = [2, 3, 4]  # C, E, D: a cover of 3
+    found = rwls_set_cover(G, np.array(greedy), target=1, max_steps=5_000)
+    assert found.tolist() == [0, 1]
+
+
+@pytest.mark.skipif(not HAVE_LOCAL_SEARCH, reason="the local search needs numba")
+@pytest.mark.parametrize("seed", range(4))
+def test_local_search_reaches_the_milp_optimum(seed):
+    # geometric covering models like the benchmark's: the search returns a cover, never larger
+    # than its start, and of the MILP's optimal size; the same seed gives the same cover
+    rng = np.random.default_rng(300 + seed)
+    pts, cand = rng.uniform(0, 3000, (1500, 2)), rng.uniform(0, 3000, (150, 2))
+    d = np.sqrt(((pts[:, None] - cand[None]) ** 2).sum(-1))
+    radius = 1.6 * 3000 / math.sqrt(150)
+    d = d[(d <= radius).any(axis=1)]
+    G = sp.csr_matrix(d <= radius, dtype=np.int8)
+    start = np.arange(G.shape[1])  # every column: a poor but valid cover
+    optimum = set_cover(d, radius, method="milp")
+    assert optimum.optimal
+    found = rwls_set_cover(G, start, target=0, max_steps=100_000, seed=seed)
+    assert (np.asarray(G[:, found].sum(axis=1)).ravel() > 0).all()
+    assert found.size == optimum.objective
+    again = rwls_set_cover(G, start, target=0, max_steps=100_000, seed=seed)
+    assert again.tolist() == found.tolist()
 
 
 def test_heuristic_and_time_limit_report_bounds():

@@ -27,6 +27,7 @@ from ._common import (
     rows_text,
     solve_milp,
 )
+from ._local_search import local_search_steps, rwls_set_cover
 from ._reduce import (
     dominated_rows,
     dominated_rows_dense,
@@ -52,6 +53,11 @@ SET_COVER_MILP_OPTIONS = {
     "mip_allow_cut_separation_at_nodes": False,
     "mip_pool_soft_limit": 10,
 }
+# Seconds of row-weighting local search between the LP-guided greedy and the MILP (at most a
+# twentieth of the time limit). On the 15 random 5,000 x 500 instances above it finds the optimal
+# cover in all 15 within 0.1 s; started from it, HiGHS proves optimality in a geometric mean of
+# 1.05 s instead of 1.5 s.
+LOCAL_SEARCH_SECONDS = 0.1
 # Tiny reduced models are solved exactly by enumerating every choice of columns (no HiGHS set-up)
 # when there are at most this many choices and choice x group cells.
 ENUM_MAX_CHOICES = 20_000
@@ -599,6 +605,13 @@ def _solve_set_cover_reduced(
     lb = math.ceil(lp0.objective - 1e-6) if lp0.optimal else 0
     if lb < start.size and lp0.optimal:
         start = _lp_guided_set_cover(G, lp0.x, start)
+    if lb < start.size:
+        seconds = LOCAL_SEARCH_SECONDS
+        if time_limit is not None:
+            seconds = min(seconds, time_limit / 20)
+        found = rwls_set_cover(G, start, target=lb, max_steps=local_search_steps(G, seconds))
+        details["local_search"] = {"start": int(start.size), "found": int(found.size)}
+        start = found
     if lb >= start.size:
         return start, float(start.size), True, "lp"
     if method == "heuristic" or (method == "auto" and G.nnz > MILP_MAX_NNZ):
