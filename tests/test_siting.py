@@ -266,6 +266,36 @@ def test_local_search_reaches_the_milp_optimum(seed):
     assert again.tolist() == found.tolist()
 
 
+def test_max_cover_short_milp_after_local_search_proves_the_optimum():
+    # a model past the "small" size: local search ends close to the LP bound, and the short
+    # MILP tried before the neighbourhood search proves the optimum; plain HiGHS on the full
+    # (unreduced) formulation with a zero gap must agree
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(0)
+    n, m = 16000, 1600
+    dem, cand = rng.uniform(0, 10000, (n, 2)), rng.uniform(0, 10000, (m, 2))
+    w = rng.integers(1, 101, n).astype(float)
+    r, p = 10000 / math.sqrt(m), m // 10
+    D = cKDTree(dem).sparse_distance_matrix(cKDTree(cand), r, output_type="coo_matrix").tocsr()
+    res = max_cover(D, w, r, p)
+    assert res.optimal and res.details["probe_status"] == "Optimal"
+    assert res.details["reduction"]["nnz_out"] > 20_000
+    A = sp.csr_matrix((D.data >= 0, D.indices, D.indptr), shape=D.shape, dtype=float)
+    cover = LinearConstraint(sp.hstack([-A, sp.eye(n)]).tocsr(), -np.inf, 0)
+    count = LinearConstraint(np.r_[np.ones(m), np.zeros(n)][None, :], p, p)
+    out = milp(
+        np.r_[np.zeros(m), -w],
+        constraints=[cover, count],
+        integrality=np.r_[np.ones(m), np.zeros(n)],
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0},
+    )
+    assert res.objective == pytest.approx(-out.fun)
+    assert len(res.selected) == p
+
+
 def test_heuristic_and_time_limit_report_bounds():
     rng = np.random.default_rng(7)
     pts, cand = rng.uniform(0, 1000, (300, 2)), rng.uniform(0, 1000, (60, 2))

@@ -3,7 +3,8 @@
 Both models first shrink the formulation: rows already covered by a required column leave,
 rows with the same set of covering columns are merged (their weights summed), and columns whose
 covered rows are a subset of another column's are dropped (repeated until nothing changes). The
-MILP is warm-started from a greedy + swap solution.
+MILP is warm-started from a heuristic solution: greedy + swap for max cover; for set cover,
+greedy, an LP-guided greedy and a row-weighting local search (`_local_search`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ SET_COVER_MILP_OPTIONS = {
 # cover in all 15 within 0.1 s; started from it, HiGHS proves optimality in a geometric mean of
 # 1.05 s instead of 1.5 s.
 LOCAL_SEARCH_SECONDS = 0.1
+# Max cover: when iterated local search ends within this share of the LP bound, a short MILP
+# (2 s, or a fifth of the heuristic time) is tried before the neighbourhood search. Random
+# 19,998 x 2,000 instance: ILS within 0.07% of the bound, proved optimal in 5.5 s instead of 18 s;
+# the MCLP instances of New York and San Francisco end ILS 0.7-0.9% below and skip it.
+PROBE_LP_GAP = 0.0025
 # Tiny reduced models are solved exactly by enumerating every choice of columns (no HiGHS set-up)
 # when there are at most this many choices and choice x group cells.
 ENUM_MAX_CHOICES = 20_000
@@ -556,7 +562,8 @@ def set_cover(
     if sub.shape[0]:
         G, _, cols, stats = _reduce_cover(sub, np.ones(sub.shape[0]), set_cover=True)
         details["reduction"] = stats
-        y, lb, optimal, method_used = _solve_set_cover_reduced(G, time_limit, method, details)
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        y, lb, optimal, method_used = _solve_set_cover_reduced(G, left, method, details)
         chosen, bound = cols[y], req.size + lb
     selected = np.union1d(req, free_cols[chosen]).astype(np.int64)
     assignment = _assign_within(reach, A, selected)
@@ -591,10 +598,12 @@ def set_cover(
 def _solve_set_cover_reduced(
     G: sp.csr_matrix, time_limit: float | None, method: str, details: dict[str, Any]
 ) -> tuple[np.ndarray, float, bool, str]:
-    """Greedy, then enumeration (tiny models), the LP bound with LP-guided greedy, the MILP.
+    """Greedy, enumeration (tiny models), the LP bound, LP-guided greedy, local search, MILP.
 
-    Returns ``(columns, lower bound, optimal, method)`` on the reduced model.
+    Returns ``(columns, lower bound, optimal, method)`` on the reduced model; ``time_limit`` is
+    the time left for all of it.
     """
+    t0 = time.perf_counter()
     start = _greedy_set_cover(G)
     if method == "auto":
         done, smaller = _enumerate_set_cover(G, start.size)
@@ -616,6 +625,8 @@ def _solve_set_cover_reduced(
         return start, float(start.size), True, "lp"
     if method == "heuristic" or (method == "auto" and G.nnz > MILP_MAX_NNZ):
         return start, float(lb), False, "heuristic+lp"
+    if time_limit is not None:
+        time_limit -= time.perf_counter() - t0
     out = _set_cover_model(G, start, time_limit)
     details["milp_status"] = out.status
     if out.x is None:
@@ -805,10 +816,30 @@ def _solve_max_cover_reduced(G, W, p, t0, time_limit, heuristic_time, method, de
         heuristic_time = min(120.0, 1.0 + G.nnz / 2_000)
         if time_limit is not None:
             heuristic_time = min(heuristic_time, 0.8 * left())
+    t_heur = time.perf_counter()
     start = ils_max_cover(G, W, start, time_limit=0.15 * heuristic_time, target=lp_bound)
     details["ils_objective"] = _covered_value(G, W, start)
+    milp_ok = method != "heuristic" and not (method == "auto" and G.nnz > MILP_MAX_NNZ)
+    close = _covered_value(G, W, start) >= (1 - PROBE_LP_GAP) * lp_bound
+    if milp_ok and close and (time_limit is None or 2 * G.nnz <= MILP_NNZ_PER_SECOND * left()):
+        # a short MILP from a local-search solution close to the LP bound often proves
+        # optimality at once, which the neighbourhood search below cannot (its target is the
+        # LP bound)
+        probe_time = max(2.0, 0.2 * heuristic_time)
+        probe = _max_cover_model(G, W, p, start, min(probe_time, left() or probe_time))
+        details["probe_status"] = probe.status
+        if probe.x is not None:
+            y = np.flatnonzero(probe.x[: G.shape[1]] > 0.5)
+            if _covered_value(G, W, y) > _covered_value(G, W, start) + 1e-9:
+                start = y
+        if probe.optimal:
+            details["heuristic_objective"] = _covered_value(G, W, start)
+            return start, _covered_value(G, W, start), True, "milp"
+        if math.isfinite(probe.bound):
+            lp_bound = min(lp_bound, math.floor(probe.bound + 1e-6) if integral else probe.bound)
     if method != "heuristic" and _covered_value(G, W, start) < lp_bound - 1e-9:
-        start = lns_max_cover(G, W, start, time_limit=0.85 * heuristic_time, target=lp_bound)
+        lns_time = heuristic_time - (time.perf_counter() - t_heur)
+        start = lns_max_cover(G, W, start, time_limit=max(0.0, lns_time), target=lp_bound)
     best_val = _covered_value(G, W, start)
     details["heuristic_objective"] = best_val
     if best_val >= lp_bound - 1e-9:
