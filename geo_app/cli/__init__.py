@@ -32,6 +32,20 @@ class CommandError(Exception):
     """An error a planner can fix (bad argument, bad file); printed without a traceback."""
 
 
+def add_standard_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--standard`` option shared by the commands that assess against a standard set."""
+    from analysis.standards import available_standards
+
+    parser.add_argument(
+        "--standard",
+        default=None,
+        help=(
+            "标准集(默认取项目设置)/ standard set (default: the project's); "
+            f"available: {', '.join(available_standards())}"
+        ),
+    )
+
+
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from geo_app.project import ProjectError
 

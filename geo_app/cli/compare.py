@@ -13,8 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.standards import available_standards
-from geo_app.cli import CommandError
+from geo_app.cli import CommandError, add_standard_option
 from geo_app.compare import COMPARE_FORMATS, project_district_metrics, write_comparison
 from geo_app.i18n import t
 from geo_app.project import Project
@@ -45,14 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="表头语言 / language of the table"
     )
-    parser.add_argument(
-        "--standard",
-        default=None,
-        help=(
-            "标准集(默认取项目设置)/ standard set (default: the project's); "
-            f"available: {', '.join(available_standards())}"
-        ),
-    )
+    add_standard_option(parser)
     parser.add_argument(
         "--no-surveillance",
         action="store_true",

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
-from analysis.standards import available_standards
-from geo_app.cli import CommandError
+from geo_app.cli import CommandError, add_standard_option
 from geo_app.project import Project
 from geo_app.workflows import (
     COMPLIANCE_SHEET_NAMES,
@@ -47,14 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", required=True, help="输出文件 .csv 或 .xlsx / output file (.csv or .xlsx)"
     )
-    parser.add_argument(
-        "--standard",
-        default=None,
-        help=(
-            "标准集(默认取项目设置)/ standard set (default: the project's); "
-            f"available: {', '.join(available_standards())}"
-        ),
-    )
+    add_standard_option(parser)
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="摘要语言 / summary language"
     )
