@@ -77,6 +77,11 @@ def show_table(shown: pd.DataFrame | None, empty_text: str, key: str | None = No
     st.dataframe(shown, hide_index=True, width="stretch", key=key)
 
 
+def show_frame(frame: pd.DataFrame | None, to_display, empty_text: str, key: str | None = None):
+    """`show_table` of ``to_display(frame)``, skipping the formatting of a missing or empty frame."""
+    show_table(None if frame is None or not len(frame) else to_display(frame), empty_text, key)
+
+
 def leaflet_base_url() -> str:
     """URL of the vendored Leaflet, relative to the map component's frame.
 

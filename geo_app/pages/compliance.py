@@ -126,10 +126,12 @@ def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
 def _table(
     frame: pd.DataFrame, lang: str, columns=None, key: str | None = None, standard=None
 ) -> None:
-    shown = None
-    if frame is not None and not frame.empty:
-        shown = workflows.display_table(frame, lang, columns, standard=standard)
-    ui.show_table(shown, t("compliance.empty", lang), key=key)
+    ui.show_frame(
+        frame,
+        lambda f: workflows.display_table(f, lang, columns, standard=standard),
+        t("compliance.empty", lang),
+        key,
+    )
 
 
 def _budget_problems(data: ComplianceData, lang: str) -> bool:

@@ -216,10 +216,12 @@ def _metrics(metrics: dict, lang: str) -> None:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    shown = (
-        None if frame is None or not len(frame) else workflows.planning_table(frame, lang, columns)
+    ui.show_frame(
+        frame,
+        lambda f: workflows.planning_table(f, lang, columns),
+        t("coverage.empty", lang),
+        key,
     )
-    ui.show_table(shown, t("coverage.empty", lang), key=key)
 
 
 def _gap_tab(info: state.ProjectInfo, params: Params, lang: str) -> None:

@@ -244,10 +244,12 @@ def _metrics(selection: site_selection.SiteSelection, lang: str) -> None:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    shown = (
-        None if frame is None or not len(frame) else workflows.planning_table(frame, lang, columns)
+    ui.show_frame(
+        frame,
+        lambda f: workflows.planning_table(f, lang, columns),
+        t("site_selection.empty", lang),
+        key,
     )
-    ui.show_table(shown, t("site_selection.empty", lang), key=key)
 
 
 def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None:

@@ -323,12 +323,12 @@ def _placement_caption(result: SurveillanceResult, lang: str) -> str:
 
 
 def _table(frame: pd.DataFrame | None, lang: str, columns, key: str) -> None:
-    shown = (
-        None
-        if frame is None or not len(frame)
-        else workflows.surveillance_table(frame, lang, columns)
+    ui.show_frame(
+        frame,
+        lambda f: workflows.surveillance_table(f, lang, columns),
+        t("surveillance.empty", lang),
+        key,
     )
-    ui.show_table(shown, t("surveillance.empty", lang), key=key)
 
 
 def _problems(problems: pd.DataFrame, lang: str, key: str) -> None:
