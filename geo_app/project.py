@@ -4,23 +4,31 @@
 ``GeoPackageStore`` is the default. ``Project`` is what the CLI, the app and notebooks use.
 Every write is atomic: the GeoPackage is copied to a temporary file beside it, written there,
 flushed to disk and moved over the original with ``os.replace``, so a crash or a kill in the
-middle of a save leaves the previous file intact.
+middle of a save leaves the previous file intact. Writers are serialised by a lock on a file
+beside the project (``.NAME.gpkg.lock``, an OS lock that dies with its process, so a killed
+writer never blocks the project) held across the whole copy-write-replace, and by a thread lock
+inside one process, so two processes or two app sessions saving at once both keep their work.
+Read-modify-write sequences (an import that appends, a scenario table) hold the same lock
+through :meth:`Project.locked`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -30,6 +38,8 @@ SCENARIOS_TABLE = "scenarios"
 SCENARIO_PREFIX = "scenario__"
 METADATA_TABLE = "layer_metadata"
 WGS84 = "EPSG:4326"
+LOCK_TIMEOUT_S = 120.0
+"""How long a save waits for another writer of the same project before giving up."""
 
 
 class ProjectError(Exception):
@@ -107,6 +117,71 @@ class ProjectStore(ABC):
     def write_settings(self, settings: Mapping) -> None:
         """Replace the settings dict atomically."""
 
+    def locked(self) -> contextlib.AbstractContextManager:
+        """Hold the store's write lock (re-entrant) across a read-modify-write sequence."""
+        return contextlib.nullcontext()
+
+
+class _WriteLock:
+    """Writers of one project file: a thread lock in this process, an OS file lock across them.
+
+    The OS lock (``flock`` through :mod:`filelock`) is released by the kernel when its process
+    ends, so a writer killed with ``kill -9`` leaves no stale lock. The thread lock comes first
+    because the file lock counts re-entries of any thread as one holder.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self._threads = threading.RLock()
+        self._file = filelock.FileLock(lock_path, thread_local=False, preserve_lock_file=True)
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def hold(self, timeout: float, project: Path) -> Iterator[None]:
+        """Hold the lock; ``ProjectError`` when it cannot be had within ``timeout`` seconds."""
+        if not self._threads.acquire(timeout=timeout):
+            raise _busy(project, timeout)
+        try:
+            if self._depth == 0:
+                try:
+                    self._file.acquire(timeout=timeout)
+                except filelock.Timeout:
+                    raise _busy(project, timeout) from None
+                except OSError as exc:
+                    raise ProjectError(
+                        f"无法为项目 {project.name} 加写锁:{exc} / "
+                        f"cannot lock project {project.name} for writing: {exc}"
+                    ) from exc
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._file.release()
+        finally:
+            self._threads.release()
+
+
+def _busy(project: Path, timeout: float) -> ProjectError:
+    return ProjectError(
+        f"项目 {project.name} 正由其他程序或会话保存,{timeout:g} 秒内未能取得写锁,未写入任何内容;"
+        f"请稍后重试 / project {project.name} is being saved by another program or session; "
+        f"the write lock was not free within {timeout:g} s and nothing was written; try again"
+    )
+
+
+_LOCKS: dict[Path, _WriteLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: Path) -> _WriteLock:
+    """The one lock object of this process for the project at ``path``."""
+    key = path.resolve()
+    with _LOCKS_GUARD:
+        if key not in _LOCKS:
+            _LOCKS[key] = _WriteLock(key.with_name(f".{key.name}.lock"))
+        return _LOCKS[key]
+
 
 def _file_mode(path: Path) -> int:
     """Permissions for a saved project: those of the file it replaces, else 0666 less umask."""
@@ -129,8 +204,9 @@ def _settings_frame(settings: Mapping) -> pd.DataFrame:
 class GeoPackageStore(ProjectStore):
     """A project stored as one GeoPackage file (opens in QGIS and ogrinfo)."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
 
     # -- reading ---------------------------------------------------------------
     def exists(self) -> bool:
@@ -140,6 +216,10 @@ class GeoPackageStore(ProjectStore):
     def _check_readable(self) -> None:
         if not self.path.exists():
             raise ProjectError(f"项目文件不存在:{self.path} / project file not found: {self.path}")
+        if not self.path.is_file():
+            raise ProjectError(
+                f"{self.path} 是文件夹而不是项目文件 / {self.path} is a folder, not a project file"
+            )
         with open(self.path, "rb") as fh:
             head = fh.read(16)
         if head != b"SQLite format 3\x00":
@@ -173,9 +253,37 @@ class GeoPackageStore(ProjectStore):
 
     # -- writing ---------------------------------------------------------------
     @contextlib.contextmanager
-    def _atomic(self) -> Iterator[Path]:
-        """Yield a temporary copy of the file; move it over the original on success."""
+    def locked(self) -> Iterator[None]:
+        """Hold the project's write lock; other writers wait up to ``lock_timeout`` seconds."""
+        if self.path.is_dir():
+            raise ProjectError(
+                f"{self.path} 是文件夹而不是项目文件 / {self.path} is a folder, not a project file"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _write_lock(self.path).hold(self.lock_timeout, self.path):
+            yield
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary copies left by a save that was killed (only called under the lock)."""
+        pattern = f".{glob.escape(self.path.name)}.*.tmp.gpkg*"
+        for stale in self.path.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+    @contextlib.contextmanager
+    def _atomic(self) -> Iterator[Path]:
+        """Yield a temporary copy of the file; move it over the original on success.
+
+        The write lock is held from the copy to the replace, so no other writer's save is lost.
+        """
+        with self.locked():
+            self._remove_stale_temporaries()
+            with self._replace_when_done() as tmp:
+                yield tmp
+
+    @contextlib.contextmanager
+    def _replace_when_done(self) -> Iterator[Path]:
+        """Copy the file to a temporary file, yield it, fsync it and move it over the file."""
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent
         )
@@ -279,11 +387,12 @@ class Project:
     ) -> Project:
         """Create a new GeoPackage project at ``path``."""
         store = GeoPackageStore(path)
-        if store.exists() and not overwrite:
-            raise ProjectError(f"项目文件已存在:{path} / project file already exists: {path}")
-        if store.exists():
-            store.path.unlink()
-        store.write_settings((settings or ProjectSettings()).to_dict())
+        with store.locked():
+            if store.exists() and not overwrite:
+                raise ProjectError(f"项目文件已存在:{path} / project file already exists: {path}")
+            if store.exists():
+                store.path.unlink()
+            store.write_settings((settings or ProjectSettings()).to_dict())
         return cls(store)
 
     @classmethod
@@ -292,6 +401,20 @@ class Project:
         store = GeoPackageStore(path)
         store.list_layers()  # raises ProjectError for missing or foreign files
         return cls(store)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Project]:
+        """Hold the write lock across a read-modify-write; the settings are re-read inside.
+
+        Examples
+        --------
+        >>> with project.locked():  # doctest: +SKIP
+        ...     table = project.layer("facilities")
+        ...     project.write_layer("facilities", table.iloc[:10])
+        """
+        with self.store.locked():
+            self._settings = ProjectSettings.from_dict(self.store.read_settings())
+            yield self
 
     # -- settings --------------------------------------------------------------
     @property
@@ -362,21 +485,28 @@ class Project:
         Result layers are stored as ``scenario__{name}__{layer}``.
         """
         layers = dict(layers or {})
-        table = self.scenarios()
-        table = table[table["name"] != name]
         stored = {f"{SCENARIO_PREFIX}{name}__{k}": v for k, v in layers.items()}
-        row = pd.DataFrame(
-            {
-                "name": [name],
-                "kind": [kind],
-                "created": [datetime.now(UTC).isoformat(timespec="seconds")],
-                "parameters": [json.dumps(dict(parameters), ensure_ascii=False, default=str)],
-                "layers": [json.dumps(list(stored), ensure_ascii=False)],
-            }
-        )
-        table = pd.concat([table, row], ignore_index=True)
-        self.store.write_layers({SCENARIOS_TABLE: table, **stored})
+        with self.store.locked():
+            table = self.scenarios()
+            table = table[table["name"] != name]
+            table = pd.concat(
+                [table, _scenario_row(name, kind, parameters, stored)], ignore_index=True
+            )
+            self.store.write_layers({SCENARIOS_TABLE: table, **stored})
 
     def scenario_layer(self, name: str, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read one result layer of a saved scenario."""
         return self.store.read_layer(f"{SCENARIO_PREFIX}{name}__{layer}")
+
+
+def _scenario_row(name: str, kind: str, parameters: Mapping, stored: Mapping) -> pd.DataFrame:
+    """One row of the scenarios table."""
+    return pd.DataFrame(
+        {
+            "name": [name],
+            "kind": [kind],
+            "created": [datetime.now(UTC).isoformat(timespec="seconds")],
+            "parameters": [json.dumps(dict(parameters), ensure_ascii=False, default=str)],
+            "layers": [json.dumps(list(stored), ensure_ascii=False)],
+        }
+    )

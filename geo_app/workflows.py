@@ -7,6 +7,7 @@ widgets and a command a thin layer of arguments. Errors a planner can fix are ra
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -437,6 +438,35 @@ def import_file(
     unusable mapping or CRS.
     """
     get_schema(layer)
+    # the lock is held from reading the layer and the import log to the write, so a concurrent
+    # import or save into the same project is never lost
+    with contextlib.nullcontext() if dry_run else project.locked():
+        return _import_locked(
+            project,
+            layer,
+            source,
+            mapping=mapping,
+            crs=crs,
+            append=append,
+            dry_run=dry_run,
+            file_name=file_name,
+            auto_map=auto_map,
+        )
+
+
+def _import_locked(
+    project: Project,
+    layer: str,
+    source: gpd.GeoDataFrame,
+    *,
+    mapping: dict[str, str] | None,
+    crs: str | None,
+    append: bool,
+    dry_run: bool,
+    file_name: str,
+    auto_map: bool,
+) -> ImportOutcome:
+    """The body of :func:`import_file`, run while the project's write lock is held."""
     existing = project.layer(layer) if append and project.has_layer(layer) else None
     settings = project.settings
     result = prepare_import(
