@@ -50,6 +50,7 @@ from analysis.surveillance import (
 )
 from geo_app.i18n import catalogue, field_label, layer_label, normalise_lang, t, value_label
 from geo_app.project import GeoPackageStore, Project, ProjectError
+from geo_app.spreadsheets import write_csv, write_xlsx
 from layers.importing import ImportResult, prepare_import, suggest_mapping
 from layers.io import LayerFileError, list_file_layers, read_uploaded_files, read_vector_file
 from layers.network import EDGES_LAYER, NODES_LAYER, load_walking_network
@@ -202,15 +203,6 @@ def compliance_sheets(
     return {k: sheets[k] for k in COMPLIANCE_SHEET_NAMES if k in sheets}
 
 
-def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable booleans/integers as plain objects (openpyxl cannot write ``pd.NA``)."""
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.BooleanDtype | pd.Int64Dtype):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
-
-
 def write_compliance(
     result: ComplianceResult,
     target: str | os.PathLike | BinaryIO,
@@ -228,22 +220,14 @@ def write_compliance(
     """
     fmt = fmt.lower().lstrip(".")
     if fmt == "csv":
-        if isinstance(target, str | os.PathLike):
-            result.communities.to_csv(target, index=False, encoding="utf-8-sig")
-        else:
-            text = result.communities.to_csv(index=False)
-            target.write(("\ufeff" + text).encode("utf-8"))
+        write_csv(result.communities, target)
         return
     if fmt != "xlsx":
         raise ValueError(
             f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
         )
     sheets = compliance_sheets(result, stars=stars, heating=heating)
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for key, frame in sheets.items():
-            _excel_frame(frame).to_excel(
-                writer, sheet_name=COMPLIANCE_SHEET_NAMES[key], index=False
-            )
+    write_xlsx({COMPLIANCE_SHEET_NAMES[key]: frame for key, frame in sheets.items()}, target)
 
 
 def compliance_export_bytes(

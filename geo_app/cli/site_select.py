@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 
 from geo_app.cli import CommandError
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.site_selection import (
     CANDIDATE_LAYERS,
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="求解时限(秒)/ seconds")
     parser.add_argument("--scenario", default=None, help="方案名称 / scenario name")
     parser.add_argument("--out", required=True, help="结果 GeoPackage / result .gpkg")
+    add_overwrite_project_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("请给出候选图层 / give at least one candidate layer")
     if not str(args.out).lower().endswith(".gpkg"):
         raise CommandError(f"结果须为 .gpkg 文件:{args.out} / --out must be a .gpkg file")
+    check_output(args.out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     selection = run_site_selection(
         project,
