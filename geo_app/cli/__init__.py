@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "surveillance",
     "compare",
     "report",
+    "db",
     "app",
 )
 
