@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +29,7 @@ from geo_app.store import (
     ProjectStore,
     settings_frame,
 )
+from layers.community_changes import CHANGES_LAYER, apply_change, drop_out_of_force, in_force
 
 __all__ = [
     "LOCK_TIMEOUT_S",
@@ -72,9 +73,11 @@ class Project:
     >>> communities = project.layer("communities")  # doctest: +SKIP
     """
 
-    def __init__(self, store: ProjectStore) -> None:
+    def __init__(self, store: ProjectStore, *, as_of: date | str | None = None) -> None:
         self.store = store
         self._settings = ProjectSettings.from_dict(store.read_settings())
+        self.as_of = as_of
+        """Date whose communities ``layer("communities")`` gives (Art. 7; default today)."""
 
     # -- life cycle ------------------------------------------------------------
     @classmethod
@@ -149,9 +152,33 @@ class Project:
         """Whether layer ``name`` is present."""
         return name in self.store.list_layers()
 
-    def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
-        """Read layer ``name``."""
-        return self.store.read_layer(name)
+    def layer(
+        self, name: str, *, as_of: date | str | None = None
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Read layer ``name``; communities are those in force on ``as_of`` (Art. 7).
+
+        ``as_of`` defaults to the project's ``as_of``, else today; a layer without the
+        ``valid_from`` / ``valid_to`` columns is returned whole.
+        """
+        frame = self.store.read_layer(name)
+        day = as_of or self.as_of
+        if name == "communities":
+            return in_force(frame, day)
+        if "community_id" in frame.columns and self.has_layer(CHANGES_LAYER):
+            frame = drop_out_of_force(frame, self.store.read_layer("communities"), day)
+        return frame
+
+    def record_community_change(self, kind: str, **decision) -> pd.DataFrame:
+        """Record an Art. 7 decision (see :func:`layers.community_changes.apply_change`) in
+        one atomic write of ``communities`` and ``community_changes``; the changes table."""
+        with self.locked():
+            communities = self.store.read_layer("communities")
+            changes = (
+                self.store.read_layer(CHANGES_LAYER) if self.has_layer(CHANGES_LAYER) else None
+            )
+            communities, changes = apply_change(communities, changes, kind, **decision)
+            self.store.write_layers({"communities": communities, CHANGES_LAYER: changes})
+        return changes
 
     def write_layers(
         self,

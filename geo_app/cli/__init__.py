@@ -47,6 +47,20 @@ def add_standard_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--as-of DATE`` option: assess the communities in force on a date (Art. 7)."""
+    from layers.community_changes import parse_date
+
+    parser.add_argument(
+        "--as-of",
+        type=lambda text: parse_date(text, "--as-of"),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="按该日有效的社区评估(第七条,默认今天)/ communities in force on this date "
+        "(Art. 7; default today)",
+    )
+
+
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from geo_app.project import ProjectError
 

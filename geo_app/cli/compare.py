@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo_app.cli import CommandError, add_standard_option
+from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.compare import COMPARE_FORMATS, project_district_metrics, write_comparison
 from geo_app.i18n import t
@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="不计算监控指标(较快)/ skip the Art. 20 camera metrics (faster)",
     )
     add_overwrite_project_option(parser)
+    add_as_of_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         )
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     comparison = project_district_metrics(
         project,
         args.districts,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
-from geo_app.cli import CommandError, add_standard_option
+from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.workflows import (
@@ -49,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_standard_option(parser)
     add_overwrite_project_option(parser)
+    add_as_of_option(parser)
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="摘要语言 / summary language"
     )
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         )
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     std = project_standard(project, args.standard)
     try:
         result = project_compliance(project, std)

@@ -34,7 +34,7 @@ from analysis.coverage import (
     minutes_to_metres,
 )
 from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
-from geo_app.cli import CommandError
+from geo_app.cli import CommandError, add_as_of_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.spreadsheets import write_csv, write_xlsx
@@ -150,6 +150,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     _check_kind(args.facility_kind)
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     distance, minutes = _distance_arg(args, project)
     if distance <= 0:
         raise CommandError("覆盖距离须大于 0 / the distance must be positive")
@@ -200,6 +201,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
     _check_kind(args.facility_kind)
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     facilities = _layer(project, "facilities")
     if not (facilities.get("kind") == args.facility_kind).any():
         raise CommandError(
@@ -278,6 +280,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="输出文件 .csv/.xlsx/.gpkg / output file")
     add_overwrite_project_option(p)
+    add_as_of_option(p)
     p.set_defaults(func=run_coverage)
 
     q = subparsers.add_parser(
@@ -315,4 +318,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--detour", type=float, default=DEFAULT_DETOUR, help="绕行系数 / detour")
     q.add_argument("--out", required=True, help="输出 .gpkg / output GeoPackage")
     add_overwrite_project_option(q)
+    add_as_of_option(q)
     q.set_defaults(func=run_isochrones)
