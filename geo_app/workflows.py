@@ -44,6 +44,7 @@ from analysis.surveillance import (
     CameraSpec,
     SurveillanceResult,
     analyse_surveillance,
+    management_from_standard,
     normalise_status,
     targets_from_standard,
 )
@@ -715,6 +716,8 @@ def project_surveillance(
         crs=project.metric_crs,
         on_invalid=on_invalid,
         working_target=targets["working_target"],
+        coverage_target=targets["coverage_target"],
+        management=management_from_standard(standard),
     )
 
 

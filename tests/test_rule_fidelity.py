@@ -326,3 +326,60 @@ def test_every_row_says_whether_its_rule_is_required_or_a_target() -> None:
     assert stricter.rule("art11_street_centre").strictness == "required"
     with pytest.raises(StandardError, match="strictness"):
         load_standard("harbin-2011", {"art11_street_centre": {"strictness": "optional"}})
+
+
+# -- 1. Art. 20 all public places, the coverage target and management from the rule ------------
+
+
+def _coverage(line_covered_m: float, courtyard_covered_m: float):
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    from analysis.surveillance import space_coverage
+
+    crs = "EPSG:32652"
+    spaces = gpd.GeoDataFrame(
+        {"space_id": ["street", "yard"], "kind": ["street", "courtyard"], "community_id": "C1"},
+        geometry=[LineString([(0, 0), (100, 0)]), box(200, 200, 260, 260)],  # 100 m; 3,600 m2
+        crs=crs,
+    )
+    views = [box(-1, -5, line_covered_m, 5)]
+    if courtyard_covered_m:
+        views.append(box(199, 199, 200 + courtyard_covered_m, 261))
+    return space_coverage(spaces, gpd.GeoDataFrame(geometry=views, crs=crs))
+
+
+def test_unwatched_courtyard_means_not_fully_covered() -> None:
+    from analysis.surveillance import community_summary
+
+    # street watched over its 100 m, courtyard of 3,600 m2 unwatched: not all public places
+    table = community_summary(_coverage(101, 0), None).set_index("community_id")
+    assert table.loc["C1", "covered_share"] == pytest.approx(1.0)
+    assert table.loc["C1", "covered_share_area"] == pytest.approx(0.0)
+    assert not bool(table.loc["C1", "fully_covered"])
+    # both watched -> fully covered
+    both = community_summary(_coverage(101, 61), None).set_index("community_id")
+    assert bool(both.loc["C1", "fully_covered"])
+
+
+def test_coverage_target_and_management_come_from_the_project_standard() -> None:
+    from analysis.surveillance import (
+        community_summary,
+        management_from_standard,
+        targets_from_standard,
+    )
+
+    # 95 m of 100 m street (95 %) and 57 x 60 of 60 x 60 m courtyard (95 %)
+    cov = _coverage(95, 57)
+    strict = community_summary(cov, None).set_index("community_id")
+    assert not bool(strict.loc["C1", "fully_covered"])  # 100 % asked by default
+    std = load_standard(
+        "harbin-2011",
+        {"art20_surveillance": {"coverage_target": 0.9, "management": ["scattered", "basic"]}},
+    )
+    target = targets_from_standard(std)["coverage_target"]
+    assert target == pytest.approx(0.9)
+    relaxed = community_summary(cov, None, coverage_target=target).set_index("community_id")
+    assert bool(relaxed.loc["C1", "fully_covered"])
+    assert management_from_standard(std) == ["scattered", "basic"]
+    assert management_from_standard(load_standard()) == ["scattered"]
