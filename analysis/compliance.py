@@ -799,8 +799,9 @@ def gap_kinds(table: pd.DataFrame) -> pd.Series:
     below = table["status"].eq("below").to_numpy()
     funding = table["funding"] if "funding" in table else pd.Series("", index=table.index)
     kind = funding.map(GAP_KIND_OF_FUNDING).fillna("").to_numpy(dtype=object)
+    kinds = table["kind"] if "kind" in table else pd.Series("urban", index=table.index)
     fallback = np.where(
-        table["kind"].eq("rural").to_numpy(),
+        kinds.eq("rural").to_numpy(),
         "area_rural",
         np.where(table["era"].eq("new").to_numpy(), "area_new", "area_old"),
     )

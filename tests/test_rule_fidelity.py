@@ -383,3 +383,92 @@ def test_coverage_target_and_management_come_from_the_project_standard() -> None
     assert bool(relaxed.loc["C1", "fully_covered"])
     assert management_from_standard(std) == ["scattered", "basic"]
     assert management_from_standard(load_standard()) == ["scattered"]
+
+
+def test_report_departments_count_gaps_by_the_same_payer_as_the_table() -> None:
+    from geo_app.reports.context import _gap_counts
+
+    # 道里 new development under the Art. 11 minimum (developer, Art. 12), 呼兰 old (Art. 13),
+    # the village V1 (Art. 36): one gap each, none counted twice
+    layers = make_layers()
+    set_community(layers, "C_core", era="new", households=1234)
+    table = run(layers).communities
+    counts = _gap_counts(table, pd.DataFrame({"nearest_m": []}), pd.DataFrame(), None)
+    funding = table.loc[table["status"] == "below"].set_index("community_id")["funding"]
+    assert funding["C_core"] == "developer" and funding["V1"] == "village"
+    assert counts["area_new"] == (funding == "developer").sum() == 2  # C_core and C_new
+    assert counts["area_old"] == funding.isin(["district_city_support", "own_funds"]).sum() == 1
+    assert counts["area_rural"] == 1
+
+
+# -- 3 and 12. the Art. 13 hub: old urban demand only, walking limit and street from the rule -----
+
+
+def hub_project(tmp_path: Path, **settings):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo_app.project import Project, ProjectSettings
+
+    layers = make_layers()
+    # one idle boiler room of 200 m2 in street S1 (道里), about 3 km from 呼兰一社区 (street S2)
+    layers["boiler_rooms"] = gpd.GeoDataFrame(
+        {
+            "site_id": ["B1"],
+            "name": ["锅炉房"],
+            "owner_unit": ["热力公司"],
+            "owner_type": ["enterprise"],
+            "idle": [True],
+            "usable_area_m2": [200.0],
+            "condition": ["good"],
+        },
+        geometry=[Point(126.099, 45.75)],
+        crs="EPSG:4326",
+    )
+    project = Project.create(tmp_path / "hub.gpkg", ProjectSettings(name="hub", **settings))
+    project.write_layers(layers)
+    return Project.open(tmp_path / "hub.gpkg")
+
+
+def test_hub_demand_is_old_urban_communities_never_villages(tmp_path: Path) -> None:
+    from analysis.hubs import hub_demand_mask, hub_rule
+
+    # below standard: C_core 50 (old, urban), C_hulan 50 (old, urban), C_new 46.8 (new),
+    # V1 20 (old, rural): the hub serves C_core and C_hulan only
+    table = run(make_layers()).communities
+    mask = hub_demand_mask(table, hub_rule(load_standard()))
+    assert sorted(table.loc[mask, "community_id"]) == ["C_core", "C_hulan"]
+    from geo_app.site_selection import run_site_selection
+
+    selection = run_site_selection(hub_project(tmp_path), "hub")
+    assert selection.summary["demand_communities"] == 2
+
+
+def test_hub_walking_limit_and_same_street_come_from_the_standard(tmp_path: Path) -> None:
+    from geo_app.site_selection import run_site_selection
+
+    std = load_standard()
+    rule = std.rule("art13_central_station")
+    assert rule.param("max_walk_m") == 500.0
+    assert rule.param_provenance("max_walk_m") == "assumption"
+    assert (
+        rule.param("same_street") is True and rule.param_provenance("same_street") == "regulation"
+    )
+    project = hub_project(tmp_path)
+    default = run_site_selection(project, "hub")
+    assert default.parameters["distance_m"] == 500.0 and default.parameters["same_street"]
+    # within 5 km, the room (street S1) still may not serve 呼兰一社区 (street S2) by default
+    far = run_site_selection(project, "hub", distance_m=5000.0)
+    assert far.summary["served_communities"] == 0
+    across = run_site_selection(project, "hub", distance_m=5000.0, same_street=False)
+    assert across.summary["served_communities"] == 1
+    assert list(across.assignments["community_id"].astype(str)) == ["C_hulan"]
+    # the project's overrides of the rule change the defaults
+    (tmp_path / "o").mkdir()
+    overridden = hub_project(
+        tmp_path / "o",
+        standard_overrides={"art13_central_station": {"max_walk_m": 5000.0, "same_street": False}},
+    )
+    chosen = run_site_selection(overridden, "hub")
+    assert chosen.parameters["distance_m"] == 5000.0 and not chosen.parameters["same_street"]
+    assert chosen.summary["served_communities"] == 1
