@@ -331,6 +331,7 @@ def test_page_opens_in_chinese_with_the_project_numbers(app, demo_project_path):
         "问题清单",
         "星级奖励(第三十三条)",
         "供暖费用(第三十二条)",
+        "一居一站、治安与星级届次",
     ]
 
 

@@ -167,6 +167,7 @@ def test_docx_opens_and_holds_the_tables(docx_file, compliance, chosen):
         "现有面积(平方米)",
         "缺口(平方米)",
         "状态",
+        "约束性",
         "条款",
         "缺少的功能用房(第八条)",
     )

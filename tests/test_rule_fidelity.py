@@ -472,3 +472,22 @@ def test_hub_walking_limit_and_same_street_come_from_the_standard(tmp_path: Path
     chosen = run_site_selection(overridden, "hub")
     assert chosen.parameters["distance_m"] == 5000.0 and not chosen.parameters["same_street"]
     assert chosen.summary["served_communities"] == 1
+
+
+def test_compare_counts_two_failed_terms_and_one_station_breaches_per_district() -> None:
+    import numpy as np
+
+    from analysis.compare import district_metrics
+
+    layers = make_layers()
+    add_facility(layers, "F13", "community_station", 80.0, "C_core", ALL_ROOMS)
+    result = run(layers, ratings=ratings_table())
+    table = district_metrics(layers["districts"], compliance=result.communities)
+    # 道里: C_core flagged twice over (two stations; failed terms 2 and 3); 方正: C_new
+    # (terms 2, 3 from the dates); 呼兰: C_hulan rated but not consecutively; 阿城: no rating
+    assert table.at["art33_two_failed_terms", "道里区"] == 1
+    assert table.at["art33_two_failed_terms", "方正县"] == 1
+    assert table.at["art33_two_failed_terms", "呼兰区"] == 0
+    assert np.isnan(table.at["art33_two_failed_terms", "阿城区"])
+    assert table.at["art8_one_station_breaches", "道里区"] == 1
+    assert table.at["art8_one_station_breaches", "呼兰区"] == 0

@@ -367,6 +367,7 @@ COMPLIANCE_COLUMNS: tuple[tuple[str, bool], ...] = (
     ("provided_m2", True),
     ("shortfall_m2", True),
     ("status", False),
+    ("strictness", False),
     ("article", False),
     ("missing_rooms", False),
 )
@@ -863,7 +864,7 @@ def _metrics_table(project: Project, district_name: str, lang: str) -> ReportTab
     shown = comparison.display(lang, ranks=False)
     rows = []
     for values in shown.itertuples(index=False):
-        label, unit, article, value = values[0], values[1], values[2], values[3]
+        label, unit, article, value = values[0], values[1], values[2], values[4]
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = fmt_number(value, 0 if float(value).is_integer() else 1)
         rows.append([_text(label), _text(value), _text(unit), _text(article)])
