@@ -491,3 +491,18 @@ def test_compare_counts_two_failed_terms_and_one_station_breaches_per_district()
     assert np.isnan(table.at["art33_two_failed_terms", "阿城区"])
     assert table.at["art8_one_station_breaches", "道里区"] == 1
     assert table.at["art8_one_station_breaches", "呼兰区"] == 0
+
+
+def test_schemas_know_the_new_fields_and_the_ratings_table() -> None:
+    from layers.schema import ALL_ROOM_CODES, get_schema
+    from layers.validation import validate
+
+    assert {"rental_station", "reading_room", "multipurpose_room"} <= set(ALL_ROOM_CODES)
+    fields = get_schema("communities").field_names
+    assert "community_started" in fields and "closed_management" in fields
+    ratings = pd.DataFrame(
+        {"community_id": ["C1", "C1"], "term": [1, 2], "stars": [3, 6], "rated_at": [None] * 2}
+    )
+    report = validate("ratings", ratings)
+    assert not report.ok  # 6 stars is above the maximum of 5
+    assert validate("ratings", ratings.assign(stars=[3, 0])).ok
