@@ -506,3 +506,13 @@ def test_schemas_know_the_new_fields_and_the_ratings_table() -> None:
     report = validate("ratings", ratings)
     assert not report.ok  # 6 stars is above the maximum of 5
     assert validate("ratings", ratings.assign(stars=[3, 0])).ok
+
+
+def test_district_selection_accepts_former_names() -> None:
+    from analysis.selection import district_codes
+
+    d = load_districts()
+    assert "230113" in district_codes("双城市", d)
+    assert "230112" in district_codes("阿城市", d)
+    assert "230111" in district_codes("呼兰县", d)
+    assert district_codes("道里", d) >= {"230102"}

@@ -202,7 +202,7 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
     )
     same_street = row2[2].checkbox(
         t("site_selection.same_street", lang),
-        value=bool(rule.same_street),
+        value=bool(rule.same_street) and "streets" in info.layers,  # needs the streets
         disabled=model != "hub",
         help=t("site_selection.same_street_help", lang),
         key="site_same_street",
