@@ -34,7 +34,7 @@ from analysis.compare import (
 )
 from analysis.compliance import ComplianceInputError, as_code, normalize_name
 from analysis.coverage import community_coverage
-from analysis.standards import StandardError
+from analysis.standards import STRICTNESS_LABELS, StandardError
 from geo_app.i18n import normalise_lang, t
 from geo_app.project import Project, ProjectError
 from geo_app.spreadsheets import write_csv, write_xlsx
@@ -118,6 +118,12 @@ class DistrictComparison:
                 ],
                 t("compare.col.article", lang): [
                     article_label(defs.at[m, "article"], lang) for m in self.metrics.index
+                ],
+                t("compare.col.strictness", lang): [
+                    STRICTNESS_LABELS.get(defs.at[m, "strictness"], ("", ""))[
+                        0 if lang == "zh" else 1
+                    ]
+                    for m in self.metrics.index
                 ],
             },
             index=self.metrics.index,

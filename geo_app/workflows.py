@@ -24,6 +24,7 @@ import pandas as pd
 from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
 from analysis.compliance import (
     FUNDING_LABELS,
+    SCOPE_LABELS,
     STATUS_LABELS,
     ComplianceResult,
     check_compliance,
@@ -40,11 +41,13 @@ from analysis.coverage import (
 )
 from analysis.distances import DEFAULT_DETOUR
 from analysis.gaps import GapResult, gap_analysis
-from analysis.standards import StandardError, StandardSet, load_standard
+from analysis.rules_art36 import STARTED_LABELS
+from analysis.standards import STRICTNESS_LABELS, StandardError, StandardSet, load_standard
 from analysis.surveillance import (
     CameraSpec,
     SurveillanceResult,
     analyse_surveillance,
+    management_from_standard,
     normalise_status,
     targets_from_standard,
 )
@@ -88,6 +91,9 @@ def project_compliance(
     """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
     std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
     layers = _compliance_layers(project)
+    ratings = project.layer("ratings") if project.has_layer("ratings") else None
+    if std.first("failed_terms") is None:
+        ratings = None
     return check_compliance(
         layers["communities"],
         layers["facilities"],
@@ -95,6 +101,7 @@ def project_compliance(
         streets=layers["streets"],
         standard=std,
         district_classes=project.settings.district_classes,
+        ratings=ratings,
     )
 
 
@@ -136,6 +143,9 @@ COMPLIANCE_SHEET_NAMES: dict[str, str] = {
     "stations": "服务站用房",
     "street_centres": "街道中心",
     "rural": "农村社区",
+    "security": "治安防范",
+    "failed_terms": "星级届次",
+    "district_notes": "区县类别",
     "issues": "问题清单",
     "star_rewards": "星级奖励",
     "star_streets": "星级街道",
@@ -176,6 +186,10 @@ def filter_compliance(
     communities = keep(result.communities)
     street_centres = keep(result.street_centres)
     rural = keep(result.rural)
+    ids = set(communities["community_id"])
+    terms = result.failed_terms
+    if len(terms):
+        terms = terms[terms["community_id"].isin(ids)].reset_index(drop=True)
     return ComplianceResult(
         standard=result.standard,
         communities=communities,
@@ -184,6 +198,9 @@ def filter_compliance(
         rural=rural,
         by_street=summarize(communities, "street", street_centres=street_centres, rural=rural),
         by_district=summarize(communities, "district", street_centres=street_centres, rural=rural),
+        security=keep(result.security),
+        failed_terms=terms,
+        district_notes=result.district_notes,
     )
 
 
@@ -255,9 +272,13 @@ COMPLIANCE_COLUMNS: tuple[str, ...] = (
     "provided_m2",
     "shortfall_m2",
     "status",
+    "strictness",
     "rule_id",
     "article",
     "missing_rooms",
+    "one_station_ok",
+    "two_failed_terms",
+    "funding",
 )
 """Columns of the per-community table the compliance page shows, in order."""
 
@@ -268,6 +289,9 @@ _CODED = {
     "kind": lambda v, lang: value_label("communities", "kind", v, lang),
     "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
     "funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "strictness": lambda v, lang: STRICTNESS_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "scope": lambda v, lang: SCOPE_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "started": lambda v, lang: STARTED_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
     "payer": lambda v, lang: (
         t(f"compliance.payer.{v}", lang) if f"compliance.payer.{v}" in catalogue() else v
     ),
@@ -611,6 +635,7 @@ SURVEILLANCE_COMMUNITY_COLUMNS = (
     "cameras_broken",
     "working_rate",
     "meets_working_target",
+    "fully_covered",
 )
 """Columns of the per-community table the surveillance page shows, in order."""
 REPAIR_COLUMNS = ("rank", "camera_id", "kind", "community_id", "gain_length_m", "gain_area_m2")
@@ -729,6 +754,8 @@ def project_surveillance(
         crs=project.metric_crs,
         on_invalid=on_invalid,
         working_target=targets["working_target"],
+        coverage_target=targets["coverage_target"],
+        management=management_from_standard(standard),
     )
 
 
@@ -892,7 +919,15 @@ def surveillance_table(
             out[col] = pd.to_numeric(out[col], errors="coerce").mul(100).round(1)
         elif col.endswith(("_m", "_m2")) and pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].round(1)
-        elif col in ("kind", "status", "management", "source", "severity", "meets_working_target"):
+        elif col in (
+            "kind",
+            "status",
+            "management",
+            "source",
+            "severity",
+            "meets_working_target",
+            "fully_covered",
+        ):
             out[col] = out[col].map(
                 lambda v, col=col: (
                     v if compliance_is_missing(v) else _surveillance_value(col, v, lang)

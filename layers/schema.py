@@ -20,6 +20,20 @@ ROOM_CODES: tuple[str, ...] = (
 )
 """Art. 8 checklist of a community service station, in the order of the article."""
 
+RENTAL_STATION_ROOM = "rental_station"
+"""Art. 20: the rental-housing management station (出租房管理站), sharing the police room."""
+
+RURAL_ROOM_CODES: tuple[str, ...] = (
+    "convenience_station",
+    "health_station",
+    "reading_room",
+    "multipurpose_room",
+)
+"""Art. 36 "two stations, two rooms" of a village station (两站两室; the square is a facility)."""
+
+ALL_ROOM_CODES: tuple[str, ...] = (*ROOM_CODES, RENTAL_STATION_ROOM, *RURAL_ROOM_CODES)
+"""Every room code the ``rooms`` field of a facility may hold."""
+
 ROOM_LABELS: dict[str, tuple[str, str]] = {
     "service_hall": ("办事大厅", "service hall"),
     "police_room": ("警务室", "police room"),
@@ -29,6 +43,11 @@ ROOM_LABELS: dict[str, tuple[str, str]] = {
     "clinic": ("医务室", "clinic"),
     "elderly_daycare": ("老年人日间照料室", "elderly day care"),
     "pupil_care": ("小学生看护室", "pupil care"),
+    "rental_station": ("出租房管理站", "rental-housing management station"),
+    "convenience_station": ("便民服务站", "convenience service station"),
+    "health_station": ("卫生服务站", "health station"),
+    "reading_room": ("图书阅览室", "reading room"),
+    "multipurpose_room": ("多功能活动室", "multi-purpose room"),
 }
 
 FACILITY_KINDS: tuple[str, ...] = (
@@ -200,6 +219,22 @@ SCHEMAS: dict[str, LayerSchema] = {
                     minimum=0,
                     maximum=5,
                 ),
+                _f(
+                    "community_started",
+                    "bool",
+                    "已启动社区建设(村)",
+                    "community construction started (villages, Art. 36)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "closed_management",
+                    "bool",
+                    "封闭式管理",
+                    "closed management (Art. 20)",
+                    required=False,
+                    nullable=True,
+                ),
             ),
             id_field="community_id",
         ),
@@ -218,10 +253,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                     "rooms",
                     "str",
                     "功能用房",
-                    "rooms (Art. 8)",
+                    "rooms (Art. 8, 20, 36)",
                     required=False,
                     nullable=True,
-                    list_of=ROOM_CODES,
+                    list_of=ALL_ROOM_CODES,
                 ),
                 _f("status", "str", "状态", "status", required=False, nullable=True),
             ),
@@ -315,6 +350,19 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _f("key", "int", "序号", "key", minimum=0),
                 _f("length", "float", "长度(米)", "length (m)", minimum=0),
             ),
+        ),
+        LayerSchema(
+            "ratings",
+            "星级评定",
+            "Star ratings",
+            (),
+            (
+                _f("community_id", "str", "社区编号", "community id"),
+                _f("term", "int", "届次", "term", nullable=True, minimum=1),
+                _f("stars", "int", "星级", "stars", minimum=0, maximum=5),
+                _f("rated_at", "str", "评定日期", "rated at", required=False, nullable=True),
+            ),
+            spatial=False,
         ),
     )
 }

@@ -413,7 +413,8 @@ def test_cli_writes_csv_and_xlsx(small_project, tmp_path, capsys):
     out = tmp_path / "out" / "compare.csv"
     assert main(["compare", path, "--districts", "道里", "南岗区", "--out", str(out)]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig").set_index("指标代码")
-    assert list(table.columns[3:5]) == ["道里区", "南岗区"]
+    assert list(table.columns[3:6]) == ["约束性", "道里区", "南岗区"]
+    assert table.at["compliance_rate", "约束性"] == "强制"  # Art. 11/12: required
     assert float(table.at["idle_boiler_area_m2", "南岗区"]) == 250.0
     assert "2 个区县" in capsys.readouterr().out
     xlsx = tmp_path / "compare.xlsx"

@@ -39,11 +39,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="候选图层,逗号分隔 / candidate layers, comma separated "
         f"({', '.join(CANDIDATE_LAYERS)})",
     )
-    parser.add_argument("--distance", type=float, default=500.0, help="步行距离(米)/ metres")
+    parser.add_argument(
+        "--distance",
+        type=float,
+        default=None,
+        help="步行距离(米;中心站默认取第十三条规则的 max_walk_m,其他模型 500)/ metres "
+        "(hub default: the Art. 13 rule's max_walk_m; others 500)",
+    )
     parser.add_argument("--p", type=int, default=None, help="站点数 / number of sites")
     parser.add_argument("--district", default=None, help="区县名称或代码 / district name or code")
     parser.add_argument(
-        "--same-street", action="store_true", help="中心站只服务本街道 / hubs serve own street"
+        "--same-street",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="中心站只服务本街道(默认开启:第十三条由街道组织设立;--no-same-street 关闭)/ "
+        "hubs serve their own street (on by default, Art. 13; --no-same-street to switch off)",
     )
     parser.add_argument("--time-limit", type=float, default=60.0, help="求解时限(秒)/ seconds")
     parser.add_argument("--scenario", default=None, help="方案名称 / scenario name")
