@@ -111,6 +111,30 @@ class ProjectStore(ABC):
     def clear(self) -> None:
         """Remove the whole project (before it is created anew)."""
 
+    def append_rows(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:
+        """Add rows to layer ``name`` (created if missing) without rewriting the others."""
+        with self.locked():
+            existing = self.read_layer(name) if name in self.list_layers() else None
+            combined = (
+                frame if existing is None else pd.concat([existing, frame], ignore_index=True)
+            )
+            self.write_layers({name: combined})
+
+    def update_rows(
+        self, name: str, key: str, keys: list[str], values: Mapping[str, object]
+    ) -> int:
+        """Set ``values`` on the rows of ``name`` whose ``key`` is in ``keys``; rows changed."""
+        with self.locked():
+            table = self.read_layer(name)
+            rows = table[key].astype(str).isin([str(k) for k in keys]).to_numpy()
+            for column, value in values.items():
+                if column not in table.columns:
+                    table[column] = None
+                table[column] = table[column].astype(object)
+                table.loc[rows, column] = value
+            self.write_layers({name: table})
+            return int(rows.sum())
+
     def locked(self) -> contextlib.AbstractContextManager:
         """Hold the store's write lock (re-entrant) across a read-modify-write sequence."""
         return contextlib.nullcontext()

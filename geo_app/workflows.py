@@ -57,6 +57,7 @@ from geo_app.spreadsheets import write_csv, write_xlsx
 from layers.importing import ImportResult, prepare_import, suggest_mapping
 from layers.io import LayerFileError, list_file_layers, read_uploaded_files, read_vector_file
 from layers.network import EDGES_LAYER, NODES_LAYER, load_walking_network
+from layers.registry import REGISTRY_LAYER, registered_areas
 from layers.schema import FACILITY_KINDS, get_schema
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
@@ -82,6 +83,9 @@ def _compliance_layers(project: Project) -> dict[str, pd.DataFrame]:
         )
     layers = {n: project.layer(n) for n in COMPLIANCE_LAYERS}
     layers["streets"] = project.layer("streets") if project.has_layer("streets") else None
+    if project.has_layer(REGISTRY_LAYER):  # Art. 14: registered areas where present
+        registry = project.layer(REGISTRY_LAYER)
+        layers["facilities"] = registered_areas(layers["facilities"], registry)
     return layers
 
 

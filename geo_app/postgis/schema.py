@@ -101,6 +101,32 @@ BEGIN
 END
 $$;
 
+-- Art. 14: the street (or the community) registers, the district files
+CREATE OR REPLACE FUNCTION geoapp.registry_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    level text := geoapp.my_level();
+BEGIN
+    IF level IS NULL OR level = 'city' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' AND level = 'district' THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = '区县账号不登记公益用房(由街道登记) / district accounts do not register housing (the street does)';
+    END IF;
+    IF level IN ('street', 'community') AND (
+        NEW.filed_civil_affairs_at IS DISTINCT FROM
+            (CASE WHEN TG_OP = 'UPDATE' THEN OLD.filed_civil_affairs_at END)
+        OR NEW.filed_state_assets_at IS DISTINCT FROM
+            (CASE WHEN TG_OP = 'UPDATE' THEN OLD.filed_state_assets_at END)
+    ) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = '备案日期由区县填写 / the filing dates are set by the district';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 ALTER TABLE geoapp.history ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS history_read ON geoapp.history;
 CREATE POLICY history_read ON geoapp.history FOR SELECT
@@ -227,6 +253,13 @@ def add_triggers(con: psycopg.Connection, project: str, layer: str) -> None:
             "old_rows FOR EACH STATEMENT EXECUTE FUNCTION geoapp.history_delete()"
         ).format(table),
     ]
+    if layer == "housing_registry":
+        statements.append(
+            sql.SQL(
+                "CREATE TRIGGER geoapp_registry_guard BEFORE INSERT OR UPDATE ON {} "
+                "FOR EACH ROW EXECUTE FUNCTION geoapp.registry_guard()"
+            ).format(table)
+        )
     for statement in statements:
         con.execute(statement)
 

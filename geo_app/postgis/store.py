@@ -341,6 +341,39 @@ class PostGISStore(ProjectStore):
             con.execute(sql.SQL("CREATE INDEX ON {} USING gist (geometry)").format(table))
         add_triggers(con, self.project, name)
 
+    def append_rows(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:
+        """INSERT the rows (checked by the policies and triggers); other rows are untouched."""
+        if name not in self.list_layers():
+            self.write_layers({name: frame})
+            return
+        attributes, geometry = _split_frame(name, frame)
+        with self.locked(), self._transaction() as con:
+            existing = dict(self._columns(con, name))
+            missing = [c for c in attributes.columns if c not in existing]
+            if missing:
+                raise ProjectError(
+                    f"图层 {name} 没有字段 {', '.join(missing)} / layer {name} has no field(s) "
+                    f"{', '.join(missing)}"
+                )
+            _copy_rows(con, sql.Identifier(self.project, name), attributes, geometry)
+
+    def update_rows(
+        self, name: str, key: str, keys: list[str], values: Mapping[str, object]
+    ) -> int:
+        """One UPDATE of the rows whose ``key`` is in ``keys`` (only rows the account may
+        change are touched); the number of rows changed."""
+        sets = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Literal(v)) for c, v in values.items()
+        )
+        query = sql.SQL("UPDATE {} SET {} WHERE {}::text = ANY({})").format(
+            sql.Identifier(self.project, name),
+            sets,
+            sql.Identifier(key),
+            sql.Literal([str(k) for k in keys]),
+        )
+        with self.locked(), self._transaction() as con:
+            return con.execute(query).rowcount
+
     def delete_layers(self, names: list[str]) -> None:
         with self.locked(), self._transaction() as con:
             for name in names:
