@@ -29,7 +29,8 @@ Definitions (per district, over its communities):
 - ``art32_heating_*``: heated area, yearly heating cost and the city / district split (Art. 32).
 - ``camera_working_rate``: working / all cameras in the district's communities;
   ``public_space_camera_coverage``: covered share of the public spaces of its *scattered*
-  communities (Art. 20), by length where there are line spaces, else by area.
+  communities (Art. 20): the lower of the covered share of line spaces (by length) and of
+  area spaces (by area), since the article asks for every public place.
 """
 
 from __future__ import annotations
@@ -531,7 +532,10 @@ def _surveillance_metrics(
     g = sc.groupby("code").sum()
     by_length = _ratio(g["cov_length"], g["length"])
     by_area = _ratio(g["cov_area"], g["area"])
-    out["public_space_camera_coverage"] = by_length.where(g["length"] > 0, by_area)
+    # Art. 20 asks for every public place: lines and areas each, so the lower share counts
+    # (a watched street does not hide an unwatched courtyard)
+    both = pd.concat([by_length.where(g["length"] > 0), by_area.where(g["area"] > 0)], axis=1)
+    out["public_space_camera_coverage"] = both.min(axis=1, skipna=True)
     return out
 
 

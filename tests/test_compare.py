@@ -314,6 +314,26 @@ def test_surveillance_counts_only_scattered_public_spaces():
     assert math.isnan(table.at["compliance_rate", "甲"])
 
 
+def test_surveillance_coverage_counts_courtyards_beside_streets():
+    """A fully watched street and an unwatched 3,600 m2 courtyard: 0 %, not 100 % (Art. 20)."""
+    by_community = pd.DataFrame(
+        {
+            "community_id": ["c1", "c2"],
+            "district_code": ["230102", "230103"],
+            "management": ["scattered", "scattered"],
+            "cameras_total": [4, 4],
+            "cameras_working": [4, 4],
+            "public_length_m": [100.0, 100.0],
+            "covered_length_m": [100.0, 100.0],
+            "public_area_m2": [3600.0, 400.0],
+            "covered_area_m2": [0.0, 300.0],
+        }
+    )
+    table = district_metrics({"230102": "甲", "230103": "乙"}, surveillance=by_community)
+    assert table.at["public_space_camera_coverage", "甲"] == pytest.approx(0.0)
+    assert table.at["public_space_camera_coverage", "乙"] == pytest.approx(0.75)
+
+
 def test_metric_definitions_registry_is_consistent():
     defs = metric_definitions()
     assert list(defs.index) == list(METRIC_IDS)
