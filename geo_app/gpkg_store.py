@@ -157,6 +157,14 @@ class GeoPackageStore(ProjectStore):
             return pyogrio.read_dataframe(self.path, layer=name, read_geometry=False)
         return pyogrio.read_dataframe(self.path, layer=name)
 
+    def count_rows(self, name: str) -> int:
+        return int(pyogrio.read_info(self.path, layer=name)["features"])
+
+    def data_version(self) -> tuple:
+        """Modification time and size of the file."""
+        stat = self.path.stat()
+        return (stat.st_mtime_ns, stat.st_size)
+
     def read_settings(self) -> dict:
         if SETTINGS_TABLE not in self.list_layers():
             return {}

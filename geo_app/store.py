@@ -111,6 +111,14 @@ class ProjectStore(ABC):
     def clear(self) -> None:
         """Remove the whole project (before it is created anew)."""
 
+    def count_rows(self, name: str) -> int:
+        """Number of rows of layer ``name``."""
+        return len(self.read_layer(name))
+
+    def data_version(self) -> tuple:
+        """Changes whenever the project's data changes (a cache key)."""
+        return (len(self.list_layers()),)
+
     def append_rows(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:
         """Add rows to layer ``name`` (created if missing) without rewriting the others."""
         with self.locked():

@@ -597,12 +597,21 @@ def preview_features(result: ImportResult, limit: int = 300) -> gpd.GeoDataFrame
     return gdf.iloc[:limit]
 
 
-def export_project_bytes(path: str | os.PathLike) -> bytes:
+def export_project_bytes(path: str | os.PathLike | Project) -> bytes:
     """The project GeoPackage as bytes (for a download button).
 
     Projects are written atomically (a complete new file replaces the old one), so the file
-    read here is always a whole, consistent GeoPackage that opens in QGIS.
+    read here is always a whole, consistent GeoPackage that opens in QGIS. A project of the
+    shared database is copied into a new GeoPackage (the rows the account can see).
     """
+    if isinstance(path, Project) and isinstance(path.store, GeoPackageStore):
+        path = path.store.path
+    if isinstance(path, Project):
+        with tempfile.TemporaryDirectory(prefix="geoapp-export-") as tmp:
+            copy = Project.create(Path(tmp) / "project.gpkg", path.settings)
+            names = path.store.list_layers()
+            copy.store.write_layers({n: path.store.read_layer(n) for n in names})
+            return (Path(tmp) / "project.gpkg").read_bytes()
     path = Path(path)
     try:
         return path.read_bytes()

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -16,70 +15,28 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import DAOLI, NANGANG, PASSWORDS, push_demo
 
 from geo_app.cli import main
-from geo_app.postgis.cluster import ClusterError, LocalCluster, postgres_bin, start_local_cluster
+from geo_app.postgis.cluster import LocalCluster, postgres_bin
 from geo_app.postgis.platform import (
     EditConflictError,
-    add_account,
     edit_feature,
     history,
-    init_platform,
     restore_feature,
 )
 from geo_app.postgis.store import PostGISStore
 from geo_app.project import Project, ProjectError
 
-DAOLI, NANGANG = "230102", "230103"
-PASSWORDS = {"daoli": "daoli-pass-1", "street1": "street-pass-1", "comm1": "comm-pass-1"}
 
-
-def _postgres_installed() -> bool:
-    try:
-        return (postgres_bin() / "initdb").exists()
-    except ClusterError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not _postgres_installed(),
-    reason="PostgreSQL/PostGIS not installed (make test installs them from Debian)",
-)
+@pytest.fixture(scope="module")
+def cluster(pg_cluster):
+    return pg_cluster
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    folder = Path(tempfile.mkdtemp(prefix="geoapp-pg-"))
-    folder.chmod(0o755)  # the cluster runs as the postgres user when the tests run as root
-    started = start_local_cluster(folder / "cluster")
-    old = os.environ.get("PGPASSWORD")
-    os.environ["PGPASSWORD"] = started.admin_password
-    try:
-        init_platform(started.url())
-        yield started
-    finally:
-        started.stop()
-        if old is None:
-            os.environ.pop("PGPASSWORD", None)
-        else:
-            os.environ["PGPASSWORD"] = old
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def demo_url(cluster: LocalCluster, demo_project_path: Path) -> str:
-    url = cluster.url(project="demo")
-    assert main(["db", "push", str(demo_project_path), url]) == 0
-    communities = Project.open(demo_project_path).layer("communities")
-    street = str(communities.loc[communities["district_code"] == DAOLI, "street_code"].iloc[0])
-    community = str(communities.loc[communities["street_code"] == street, "community_id"].iloc[0])
-    for name, level, unit in (
-        ("daoli", "district", DAOLI),
-        ("street1", "street", street),
-        ("comm1", "community", community),
-    ):
-        add_account(cluster.url(), name, level, unit, PASSWORDS[name])
-    return url
+def demo_url(pg_cluster, demo_project_path: Path) -> str:
+    return push_demo(pg_cluster, demo_project_path, "demo")
 
 
 def _as(cluster: LocalCluster, name: str, project: str = "demo") -> Project:
@@ -326,9 +283,8 @@ def test_geometries_keep_their_coordinates(cluster, demo_url, demo_project_path)
 
 def test_registry_roles_are_enforced_by_the_database(cluster, demo_url) -> None:
     from geo_app.housing_registry import file_housing, register_housing, registry_waiting
-    from layers.registry import REGISTRY_LAYER, empty_registry
+    from layers.registry import REGISTRY_LAYER
 
-    Project.open(demo_url).write_layer(REGISTRY_LAYER, empty_registry())
     street, daoli = _as(cluster, "street1"), _as(cluster, "daoli")
     mine = street.layer("facilities")
     station = mine[mine["kind"] == "community_station"].iloc[0]["facility_id"]

@@ -26,6 +26,7 @@ from pathlib import Path
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
 from geo_app.project import Project, is_database_url
+from layers.registry import REGISTRY_LAYER, empty_registry
 
 NEW_PASSWORD_ENV = "GEO_APP_NEW_PASSWORD"
 SHOWN_HISTORY_ROWS = 50
@@ -151,11 +152,14 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _copy_layers(source: Project, target: Project) -> int:
+def _copy_layers(source: Project, target: Project, *, platform_tables: bool = False) -> int:
     names = source.store.list_layers()
     for i, name in enumerate(names, 1):
         print(f"[{i}/{len(names)}] {name}", file=sys.stderr, flush=True)
-    target.store.write_layers({name: source.store.read_layer(name) for name in names})
+    layers = {name: source.store.read_layer(name) for name in names}
+    if platform_tables and REGISTRY_LAYER not in layers:
+        layers[REGISTRY_LAYER] = empty_registry()  # so that streets can register at once
+    target.store.write_layers(layers)
     return len(names)
 
 
@@ -171,7 +175,7 @@ def run_push(args: argparse.Namespace) -> int:
         )
     if target_store.exists():
         target_store.clear()
-    n = _copy_layers(source, _bare(target_store))
+    n = _copy_layers(source, _bare(target_store), platform_tables=True)
     print(f"已上传 {n} 个图层到 {target_store.label} / pushed {n} layers")
     return 0
 

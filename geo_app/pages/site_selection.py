@@ -278,7 +278,7 @@ def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None
         t("site_selection.save_button", lang), icon=":material/save:", key="site_save"
     ):
         try:
-            site_selection.save_site_selection(Project.open(info.path), selection, name)
+            site_selection.save_site_selection(state.open_project(info.key), selection, name)
         except ProjectError as exc:
             st.error(t("site_selection.save_failed", lang, error=exc))
         else:
@@ -287,7 +287,7 @@ def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None
 
 def _compare(info: state.ProjectInfo, lang: str) -> None:
     st.subheader(t("site_selection.compare_title", lang))
-    table = site_selection.compare_scenarios(Project.open(info.path))
+    table = site_selection.compare_scenarios(state.open_project(info.key))
     if not len(table):
         st.info(t("site_selection.compare_empty", lang))
         return

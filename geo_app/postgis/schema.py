@@ -65,6 +65,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = geoapp, pg_temp AS $$
     SELECT unit FROM geoapp.accounts WHERE role = session_user
 $$;
 
+-- the newest change of a project: the app's cache key (readable whatever history rows one sees)
+CREATE OR REPLACE FUNCTION geoapp.data_version(p name) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = geoapp, pg_temp AS $$
+    SELECT coalesce(max(history_id), 0) FROM geoapp.history WHERE project = p
+$$;
+
 CREATE OR REPLACE FUNCTION geoapp.bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -214,6 +214,17 @@ class PostGISStore(ProjectStore):
         geometry = shapely.from_wkb(np.array(wkb, dtype=object))
         return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
+    def count_rows(self, name: str) -> int:
+        with self.connect(autocommit=True) as con:
+            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(self.project, name))
+            return int(con.execute(query).fetchone()[0])
+
+    def data_version(self) -> tuple:
+        """The newest recorded change of the project (history id)."""
+        with self.connect(autocommit=True) as con:
+            row = con.execute("SELECT geoapp.data_version(%s)", (self.project,)).fetchone()
+        return (int(row[0]),)
+
     def read_settings(self) -> dict:
         if not self.exists() or SETTINGS_TABLE not in self.list_layers():
             return {}
