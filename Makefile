@@ -1,4 +1,5 @@
 # make app   : create .venv, install, build the demo project if missing, start the Streamlit app
+#              (make app DB="postgresql://USER@HOST:PORT/DB?project=NAME" serves a shared project)
 # make test  : create .venv, install with test extras (+ Debian packages the tests need), run pytest
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -63,7 +64,7 @@ $(DEMO): | $(VENV)/.installed
 demo: $(DEMO)
 
 app: app-deps install $(DEMO)
-	GEO_APP_PROJECT=$(DEMO) STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+	GEO_APP_PROJECT=$(or $(DB),$(DEMO)) STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
 	  $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
 
 test: system-deps install-test

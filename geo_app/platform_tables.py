@@ -29,4 +29,5 @@ def history_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def registry_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Registry rows (or facilities waiting) with the layer's field labels as headers."""
     layer = "housing_registry" if "registered_at" in table.columns else "facilities"
-    return table.rename(columns={c: field_label(layer, c, lang) for c in table.columns})
+    shown = table.astype(object).where(table.notna(), "")  # no "None" on screen
+    return shown.rename(columns={c: field_label(layer, c, lang) for c in table.columns})

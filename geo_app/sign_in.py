@@ -57,6 +57,8 @@ def sign_in(base_url: str, user: str, password: str) -> Account:
     user = user.strip()
     if not _USER_NAME.match(user):
         raise ProjectError("账号名格式不对 / the account name is not valid")
+    if not password:  # never fall back to a password of the server's environment
+        raise ProjectError("请输入密码 / enter the password")
     url = with_user(base_url, user)
     store = PostGISStore(url, password=password)
     with store.connect(autocommit=True) as con:

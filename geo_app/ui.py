@@ -54,7 +54,10 @@ def project_box(lang: str) -> None:
         f"{t('project.standard_set', lang)}{sep}`{settings.standard_set}`  \n"
         f"{t('project.layers', lang)}{sep}{len(info.counts)}"
     )
-    box.caption(f"{t('project.file', lang)}{sep}{info.path.name}")
+    if info.in_database:
+        box.caption(f"{t('project.database', lang)}{sep}{info.path.stem}")
+    else:
+        box.caption(f"{t('project.file', lang)}{sep}{info.path.name}")
 
 
 def require_project() -> state.ProjectInfo | None:
@@ -113,7 +116,7 @@ def sign_in_form(lang: str, base_url: str) -> None:
 
     st.title(t("signin.title", lang))
     st.caption(t("signin.intro", lang))
-    with st.form("signin"):
+    with st.form("signin", clear_on_submit=True):  # the password field is emptied at once
         user = st.text_input(t("signin.user", lang), key="signin_user")
         password = st.text_input(t("signin.password", lang), type="password", key="signin_pw")
         submitted = st.form_submit_button(t("signin.submit", lang), type="primary")
@@ -123,8 +126,6 @@ def sign_in_form(lang: str, base_url: str) -> None:
         except state.ProjectError as exc:
             st.error(t("signin.failed", lang, error=exc))
             return
-        finally:
-            st.session_state.pop("signin_pw", None)
         st.rerun()
 
 

@@ -56,11 +56,12 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
 
 
 @contextlib.contextmanager
-def streamlit_server(project_path: Path, log_path: Path) -> Iterator[str]:
-    """Run the app on ``project_path``; yield its URL; always terminate the server."""
+def streamlit_server(project_path: Path | str, log_path: Path) -> Iterator[str]:
+    """Run the app on ``project_path`` (a file or a database URL); yield its URL; always
+    terminate the server. The server gets no database password: planners sign in."""
     port = free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PGPASSWORD"},
         "GEO_APP_PROJECT": str(project_path),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",

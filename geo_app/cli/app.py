@@ -14,7 +14,8 @@ from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.paths import DEFAULT_PROJECT, ENV_PROJECT, REPO_ROOT
-from geo_app.project import Project
+from geo_app.postgis.store import split_url
+from geo_app.project import Project, is_database_url
 
 ENTRY_POINT = REPO_ROOT / "streamlit_app.py"
 DEFAULT_PORT = 8501
@@ -50,12 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def resolve_project(project: str | None) -> Path:
+def resolve_project(project: str | None) -> Path | str:
     """The project to serve: the argument, else ``$GEO_APP_PROJECT``, else the demo project.
 
+    A ``postgresql://...?project=NAME`` URL is served as it is (planners sign in in the app).
     Raises ``CommandError`` (zh/en) when the file is missing or not a project.
     """
     value = project or os.environ.get(ENV_PROJECT, "").strip()
+    if is_database_url(value):
+        split_url(value)  # a clear message when ?project= is missing
+        return value
     path = Path(value).expanduser() if value else DEFAULT_PROJECT
     if not path.exists():
         raise CommandError(
@@ -66,7 +71,7 @@ def resolve_project(project: str | None) -> Path:
     return path.resolve()
 
 
-def build_command(project: Path, port: int, headless: bool = False) -> tuple[list[str], dict]:
+def build_command(project: Path | str, port: int, headless: bool = False) -> tuple[list[str], dict]:
     """Command line and environment that serve ``project`` on ``port``."""
     if not 0 < port < 65536:
         raise CommandError(f"端口无效:{port} / invalid port: {port}")
