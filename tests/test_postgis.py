@@ -305,3 +305,28 @@ def test_registry_roles_are_enforced_by_the_database(cluster, demo_url) -> None:
     other = Project.open(demo_url).layer("communities")
     assert len(_as(cluster, "comm1").layer(REGISTRY_LAYER)) in (0, 1)
     assert set(street.layer(REGISTRY_LAYER)["community_id"]) <= set(other["community_id"])
+
+
+# -- Art. 7 community changes on the shared database ------------------------------------------------
+
+
+def test_split_with_effective_date_on_the_database(tmp_path, cluster, demo_url) -> None:
+    from test_community_changes import EFFECTIVE, record_split
+
+    old, new = record_split(Project.open(demo_url))
+    before = Project.open(demo_url).layer("communities", as_of="2026-12-31")
+    after = Project.open(demo_url).layer("communities", as_of=EFFECTIVE)
+    assert old in set(before["community_id"]) and not set(new) & set(before["community_id"])
+    assert old not in set(after["community_id"]) and set(new) <= set(after["community_id"])
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["compliance", demo_url, "--out", str(a), "--as-of", "2026-12-31"]) == 0
+    assert main(["compliance", demo_url, "--out", str(b), "--as-of", EFFECTIVE]) == 0
+    ids_a = set(pd.read_csv(a, dtype={"community_id": str})["community_id"])
+    ids_b = set(pd.read_csv(b, dtype={"community_id": str})["community_id"])
+    assert ids_a - ids_b == {old} and ids_b - ids_a == set(new)
+    # every account sees the decisions of its own district only
+    everything = Project.open(demo_url).layer("community_changes")
+    assert everything.iloc[-1]["kind"] == "split"
+    seen = _as(cluster, "daoli").layer("community_changes")
+    assert set(seen["district_code"]) <= {DAOLI}
+    assert len(seen) == (everything["district_code"] == DAOLI).sum()
