@@ -119,6 +119,11 @@ class ProjectStore(ABC):
         """Changes whenever the project's data changes (a cache key)."""
         return (len(self.list_layers()),)
 
+    def last_change(self, name: str) -> tuple[int, str, object] | None:
+        """``(change id, who, when)`` of the newest recorded change of layer ``name``, for
+        stores that record changes (the shared database); ``None`` otherwise."""
+        return None
+
     def append_rows(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:
         """Add rows to layer ``name`` (created if missing) without rewriting the others."""
         with self.locked():

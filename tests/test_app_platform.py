@@ -110,3 +110,36 @@ def test_registry_page_on_a_geopackage(tmp_path, demo_project_path, monkeypatch)
     assert len(at.dataframe[0].value) == n_waiting - 1
     history = open_page(at, "history")
     assert any("GeoPackage" in i.value for i in history.info)
+
+
+def test_edit_from_a_stale_page_is_refused_naming_who_changed_it(pg_cluster, app_url, monkeypatch):
+    """Art. 24, no lost edits: the registry changed after the page was drawn."""
+    from geo_app.housing_registry import register_housing
+
+    at = _sign_in(_app(app_url, monkeypatch), "street1", PASSWORDS["street1"])
+    at = open_page(at, "registry")
+    waiting = at.selectbox[0].options
+    # meanwhile the city registers one of the street's facilities itself
+    register_housing(
+        _admin(pg_cluster, app_url),
+        waiting[-1],
+        ownership="市政府产权",
+        use="社区用房",
+        registered_by="city",
+        registered_at="2026-12-05",
+    )
+    at.selectbox[0].set_value(waiting[0])
+    at.text_input[0].set_value("街道产权")
+    at.text_input[1].set_value("社区服务站")
+    at = _button(at, "登记").click().run()
+    assert not at.exception
+    assert any("geoapp_admin" in e.value and "nothing was written" in e.value for e in at.error)
+    registry = _admin(pg_cluster, app_url).layer("housing_registry")
+    assert waiting[0] not in set(registry["facility_id"])
+    # the page now shows the new data: the same edit goes through
+    at.selectbox[0].set_value(waiting[0])
+    at.text_input[0].set_value("街道产权")
+    at.text_input[1].set_value("社区服务站")
+    at = _button(at, "登记").click().run()
+    assert not at.error
+    assert waiting[0] in set(_admin(pg_cluster, app_url).layer("housing_registry")["facility_id"])

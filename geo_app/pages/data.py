@@ -17,6 +17,7 @@ import streamlit as st
 
 from geo_app import maps, state, ui, workflows
 from geo_app.i18n import field_label, layer_label, t
+from geo_app.postgis.platform import EditConflictError, check_unchanged
 from geo_app.project import Project
 from layers.importing import MappingError
 from layers.io import LayerFileError
@@ -268,6 +269,10 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
     st.subheader(t("data.step_report", lang))
     _report(result, lang)
 
+    project = state.open_project(info.key)
+    seen_key = f"data_seen_{layer}"
+    seen = st.session_state.get(seen_key)
+    st.session_state[seen_key] = check_unchanged(project.store, layer, None)
     if st.button(
         t("data.import", lang, n=len(result.gdf), layer=layer_label(layer, lang)),
         type="primary",
@@ -275,8 +280,13 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
         key="data_import",
         help=None if result.ok else t("data.import_blocked", lang),
     ):
+        try:  # shared database: refuse an import over changes made since the page was drawn
+            check_unchanged(project.store, layer, seen)
+        except EditConflictError as exc:
+            st.error(str(exc))
+            return
         done = workflows.import_file(
-            state.open_project(info.key),
+            project,
             layer,
             source,
             mapping=mapping,

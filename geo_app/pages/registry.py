@@ -15,8 +15,9 @@ from geo_app.housing_registry import (
 )
 from geo_app.i18n import t
 from geo_app.platform_tables import registry_display
+from geo_app.postgis.platform import EditConflictError, check_unchanged
 from geo_app.project import ProjectError
-from layers.registry import RegistryError
+from layers.registry import REGISTRY_LAYER, RegistryError
 
 FLASH = "registry_done"
 
@@ -33,6 +34,19 @@ def _account_name() -> str:
     return account.user if account is not None else "planner"
 
 
+SEEN = "registry_seen"
+
+
+def _unchanged(project) -> bool:
+    """Whether the registry is as this session saw it (else a conflict message, Art. 24)."""
+    try:
+        check_unchanged(project.store, REGISTRY_LAYER, st.session_state.get(SEEN))
+    except EditConflictError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
 def _register_form(project, waiting, lang: str) -> None:
     with st.form("registry_register"):
         facility = st.selectbox(t("registry.facility", lang), waiting["facility_id"].tolist())
@@ -42,6 +56,8 @@ def _register_form(project, waiting, lang: str) -> None:
         day = st.date_input(t("registry.date", lang), value=date.today())
         if not st.form_submit_button(t("registry.register", lang), type="primary"):
             return
+    if not _unchanged(project):
+        return
     try:
         register_housing(
             project,
@@ -66,6 +82,8 @@ def _file_form(project, waiting, lang: str) -> None:
         day = st.date_input(t("registry.date", lang), value=date.today())
         if not st.form_submit_button(t("registry.file", lang), type="primary") or not chosen:
             return
+    if not _unchanged(project):
+        return
     try:
         file_housing(
             project,
@@ -115,3 +133,4 @@ def render() -> None:
             t("registry.nothing", lang),
             key="reg_all",
         )
+    st.session_state[SEEN] = check_unchanged(project.store, REGISTRY_LAYER, None)

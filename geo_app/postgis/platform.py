@@ -37,6 +37,10 @@ HISTORY_COLUMNS = (
 SHOWN_TIMEZONE = "Asia/Shanghai"
 
 
+NO_CHANGE = (0, "", None)
+"""What :func:`check_unchanged` returns for a layer without recorded changes."""
+
+
 class EditConflictError(ProjectError):
     """A feature was changed by someone else after it was read; nothing was overwritten."""
 
@@ -249,3 +253,22 @@ def restore_feature(store: PostGISStore, history_id: int) -> None:
                 ),
                 (fid,),
             )
+
+
+def check_unchanged(store, layer: str, seen: tuple | None) -> tuple | None:
+    """The newest change of ``layer`` now (:data:`NO_CHANGE` if none); ``EditConflictError``
+    when it is not ``seen`` (``None``: nothing seen yet, no check).
+
+    The app passes what it saw when it drew the page, so an edit made from that view after
+    someone else changed the layer is refused, naming who changed it and when, instead of
+    overwriting the other change. Stores without a history (a GeoPackage) never conflict.
+    """
+    current = store.last_change(layer) or NO_CHANGE
+    if seen is None or current[0] == tuple(seen)[0]:
+        return current
+    when = pd.Timestamp(current[2]).tz_convert(SHOWN_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
+    raise EditConflictError(
+        f"图层 {layer} 已被 {current[1]} 于 {when} 修改,您看到的是修改前的数据;未写入任何内容,"
+        f"页面已刷新,请核对后重试 / layer {layer} was changed by {current[1]} at {when} after "
+        "you opened it; nothing was written: the page now shows the new data, check and retry"
+    )

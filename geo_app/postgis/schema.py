@@ -71,6 +71,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = geoapp, pg_temp AS $$
     SELECT coalesce(max(history_id), 0) FROM geoapp.history WHERE project = p
 $$;
 
+-- the newest change of one layer, who made it and when (edit conflicts of the app)
+CREATE OR REPLACE FUNCTION geoapp.last_change(p name, l name)
+RETURNS TABLE (history_id bigint, changed_by name, changed_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = geoapp, pg_temp AS $$
+    SELECT h.history_id, h.changed_by, h.changed_at FROM geoapp.history h
+    WHERE h.project = p AND h.layer = l ORDER BY h.history_id DESC LIMIT 1
+$$;
+
 CREATE OR REPLACE FUNCTION geoapp.bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

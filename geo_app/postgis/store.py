@@ -225,6 +225,12 @@ class PostGISStore(ProjectStore):
             row = con.execute("SELECT geoapp.data_version(%s)", (self.project,)).fetchone()
         return (int(row[0]),)
 
+    def last_change(self, name: str) -> tuple[int, str, object] | None:
+        with self.connect(autocommit=True) as con:
+            row = con.execute("SELECT * FROM geoapp.last_change(%s, %s)", (self.project, name))
+            found = row.fetchone()
+        return None if found is None else (int(found[0]), str(found[1]), found[2])
+
     def read_settings(self) -> dict:
         if not self.exists() or SETTINGS_TABLE not in self.list_layers():
             return {}
