@@ -50,7 +50,7 @@ def test_two_levels_in_the_browser(browser_url: str, tmp_path: Path) -> None:
             page.get_by_label("权属").fill("街道产权")
             page.get_by_label("用途").fill("社区服务站")
             page.get_by_role("button", name="登记").click()
-            page.get_by_text("已登记").first.wait_for(timeout=60_000)
+            page.get_by_text("已登记").first.wait_for(timeout=180_000)
             _open(page, url, "history", "修改记录")
             page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
             page.screenshot(path=str(SHOT).format(user="street1"), full_page=True)
