@@ -221,7 +221,12 @@ def _city_label(project: Project, source: str, used: set[str]) -> str:
 
 
 def district_chunks(communities: pd.DataFrame, chunk_size: int) -> tuple[tuple[str, tuple], ...]:
-    """Index labels of the communities by district (code order) in chunks of ``chunk_size``."""
+    """Index labels of the communities in partitions of at most ``chunk_size``, by district.
+
+    Districts (in code order) are split into pieces of ``chunk_size``; neighbouring small
+    districts share a partition (whole), so a task is never tiny. Each partition is
+    ``(district codes joined by "+", labels)``.
+    """
     if chunk_size < 1:
         raise ValueError("分块大小须至少为 1 / the chunk size must be at least 1")
     if "district_code" in communities.columns:
@@ -229,12 +234,20 @@ def district_chunks(communities: pd.DataFrame, chunk_size: int) -> tuple[tuple[s
         codes = codes.where(codes.notna(), "").astype(str)
     else:
         codes = pd.Series("", index=communities.index)
-    chunks = []
+    pieces = []
     for code, labels in codes.groupby(codes, sort=True).groups.items():
         labels = list(labels)
-        for i in range(0, len(labels), chunk_size):
-            chunks.append((str(code), tuple(labels[i : i + chunk_size])))
-    return tuple(chunks)
+        pieces += [
+            (str(code), labels[i : i + chunk_size]) for i in range(0, len(labels), chunk_size)
+        ]
+    chunks: list[tuple[list[str], list]] = []
+    for code, labels in pieces:
+        if chunks and len(chunks[-1][1]) + len(labels) <= chunk_size:
+            chunks[-1][0].append(code)
+            chunks[-1][1].extend(labels)
+        else:
+            chunks.append(([code], list(labels)))
+    return tuple(("+".join(dict.fromkeys(c)), tuple(labels)) for c, labels in chunks)
 
 
 def _check_project(project: Project, source: str, spec: AssessSpec) -> pd.DataFrame:
