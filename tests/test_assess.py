@@ -17,7 +17,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo_app.assess import AssessSpec, ResultFile, plan_cities, run_assessment
+from geo_app.assess import AssessSpec, plan_cities
+from geo_app.assess_run import ResultFile, run_assessment
 from geo_app.cli import main
 from geo_app.compare import project_district_metrics
 from geo_app.demo import create_province

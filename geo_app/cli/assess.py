@@ -19,15 +19,8 @@ import time
 from collections.abc import Iterator
 
 from analysis.coverage import LIFE_CIRCLE_M
-from geo_app.assess import (
-    DEFAULT_CHUNK_SIZE,
-    OUTPUT_LAYERS,
-    AssessSpec,
-    ResultFile,
-    cities_table,
-    plan_cities,
-    run_assessment,
-)
+from geo_app.assess import DEFAULT_CHUNK_SIZE, OUTPUT_LAYERS, AssessSpec, plan_cities
+from geo_app.assess_run import ResultFile, cities_table, run_assessment
 from geo_app.cli import CommandError, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from layers.schema import FACILITY_KINDS
