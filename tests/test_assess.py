@@ -7,8 +7,12 @@ Each test starts its own cluster (processes, 2 workers, 1.5 GiB each); nothing i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import distributed
@@ -34,14 +38,25 @@ def cities(tmp_path_factory) -> list[Path]:
     return create_province(tmp_path_factory.mktemp("province"), 3, seed=0)
 
 
-def local_cluster():
-    return distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit="1.5GiB",
-        dashboard_address=None,
-    )
+@contextlib.contextmanager
+def local_cluster() -> Iterator[distributed.LocalCluster]:
+    """A LocalCluster of 2 worker processes (1 thread, 1.5 GiB each).
+
+    Worker processes are started by ``spawn``, which re-runs the parent's ``__main__`` script;
+    Streamlit's ``AppTest`` (the app tests of this suite) leaves ``__main__`` pointing at a
+    temporary page script, so a plain module stands in for it while the cluster lives
+    (restarted workers included).
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+        with distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="1.5GiB",
+            dashboard_address=None,
+        ) as cluster:
+            yield cluster
 
 
 @pytest.fixture(scope="module")
