@@ -187,7 +187,8 @@ def run_assessment(
     run = uuid.uuid4().hex[:8]
     total = sum(len(p.chunks) + 2 for p in plans)
     totals = {p.city: CityTotals(p.city, p.source, p.n_communities) for p in plans}
-    waiting = deque(enumerate(plans))
+    # biggest cities first, so that no big city is left running alone at the end
+    waiting = deque(sorted(enumerate(plans), key=lambda ip: -ip[1].n_communities))
     in_flight: dict[str, _CityFutures] = {}
     left: dict[str, int] = {}
     owner: dict[str, str] = {}
