@@ -67,9 +67,12 @@ __all__ = [
     "LIFE_CIRCLE_M",
     "community_coverage",
     "coverage_analysis",
+    "coverage_at_distances",
+    "coverage_from_pairs",
     "facilities_of_kind",
     "isochrones",
     "minutes_to_metres",
+    "search_radius",
     "summarize_coverage",
     "two_step_fca",
 ]
@@ -149,16 +152,69 @@ def community_coverage(
     if distance_m <= 0:
         raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
     chosen = facilities_of_kind(facilities, kind)
-    search = max(2 * distance_m, 2000.0) if search_m is None else max(search_m, distance_m)
     pairs = point_distances(
         G,
         communities,
         chosen,
-        search,
+        search_radius(distance_m, search_m),
         detour=detour,
         max_snap_m=max_snap_m,
         progress=progress,
     )
+    return coverage_from_pairs(
+        G,
+        communities,
+        chosen,
+        pairs,
+        distance_m,
+        search_m=search_m,
+        max_snap_m=max_snap_m,
+        id_field=id_field,
+        facility_id_field=facility_id_field,
+    )
+
+
+def search_radius(distance_m: float, search_m: float | None = None) -> float:
+    """How far :func:`community_coverage` looks for ``nearest_m``: ``search_m`` (at least
+    ``distance_m``), by default ``max(2 * distance_m, 2000)``."""
+    return max(2 * distance_m, 2000.0) if search_m is None else max(search_m, distance_m)
+
+
+def _access_m(G: nx.MultiDiGraph | None, communities: gpd.GeoDataFrame) -> pd.Series | None:
+    """Distance of each community's point to the network (None without a network)."""
+    if G is None or len(communities) == 0:
+        return None
+    return snap_points(G, communities)["access_m"].reindex(communities.index)
+
+
+def coverage_from_pairs(
+    G: nx.MultiDiGraph | None,
+    communities: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    pairs: pd.DataFrame,
+    distance_m: float,
+    *,
+    search_m: float | None = None,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
+    id_field: str = "community_id",
+    facility_id_field: str = "facility_id",
+    access_m: pd.Series | None = None,
+) -> gpd.GeoDataFrame:
+    """The table of :func:`community_coverage` from distances computed beforehand.
+
+    ``pairs`` (``origin, destination, distance_m, method`` of
+    :func:`analysis.distances.point_distances`) may reach farther than the search radius and
+    to more facilities than ``facilities``: only the pairs to ``facilities`` within
+    ``search_radius(distance_m, search_m)`` are used, so one distance computation serves
+    several distances and facility kinds with the same result as separate calls.
+    ``access_m`` (distance of each community to the network) may be passed to skip snapping.
+    """
+    if distance_m <= 0:
+        raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
+    search = search_radius(distance_m, search_m)
+    if len(pairs):
+        keep = pairs["destination"].isin(facilities.index) & (pairs["distance_m"] <= search)
+        pairs = pairs[keep.to_numpy()]
     out = communities.copy()
     if id_field not in out.columns:
         out[id_field] = out.index.astype(str)
@@ -168,8 +224,8 @@ def community_coverage(
     if len(pairs):
         best = pairs.loc[pairs.groupby("origin")["distance_m"].idxmin()].set_index("origin")
         nearest = best["distance_m"].reindex(out.index)
-        fid = chosen.get(facility_id_field, chosen.index)
-        fid = pd.Series(np.asarray(fid), index=chosen.index)
+        fid = facilities.get(facility_id_field, facilities.index)
+        fid = pd.Series(np.asarray(fid), index=facilities.index)
         nearest_fac = fid.reindex(best["destination"]).to_numpy()
         out["nearest_facility"] = pd.Series(nearest_fac, index=best.index).reindex(out.index)
     else:
@@ -189,11 +245,62 @@ def community_coverage(
     out["distance_m"] = float(distance_m)
     method = best["method"].reindex(out.index) if len(pairs) else pd.Series(index=out.index)
     base = _method(G)
-    if G is not None and max_snap_m is not None:
-        snap = snap_points(G, out)
-        base = np.where(snap["access_m"].reindex(out.index) > max_snap_m, METHOD_EUCLIDEAN, base)
+    if G is not None and max_snap_m is not None and len(out):
+        access = _access_m(G, out) if access_m is None else access_m.reindex(out.index)
+        base = np.where(access > max_snap_m, METHOD_EUCLIDEAN, base)
     out["method"] = method.fillna(pd.Series(base, index=out.index)).astype(str)
     return out
+
+
+def coverage_at_distances(
+    G: nx.MultiDiGraph | None,
+    communities: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    distances: Sequence[float],
+    *,
+    kind: str | None = None,
+    search_m: float | None = None,
+    detour: float = DEFAULT_DETOUR,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
+    id_field: str = "community_id",
+    facility_id_field: str = "facility_id",
+    progress: Progress | None = None,
+) -> dict[float, gpd.GeoDataFrame]:
+    """:func:`community_coverage` at several distances from one distance computation.
+
+    The walking distances are computed once, out to the largest search radius, and each
+    distance's table is read from them (:func:`coverage_from_pairs`); each equals
+    ``community_coverage(G, communities, facilities, d, kind=kind, search_m=search_m)``.
+
+    Returns
+    -------
+    dict of float to GeoDataFrame
+        ``{distance_m: table}`` in the order given.
+    """
+    values = [float(d) for d in distances]
+    if not values or min(values) <= 0:
+        raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
+    chosen = facilities_of_kind(facilities, kind)
+    reach = max(search_radius(d, search_m) for d in values)
+    pairs = point_distances(
+        G, communities, chosen, reach, detour=detour, max_snap_m=max_snap_m, progress=progress
+    )
+    access = _access_m(G, communities) if max_snap_m is not None else None
+    return {
+        d: coverage_from_pairs(
+            G,
+            communities,
+            chosen,
+            pairs,
+            d,
+            search_m=search_m,
+            max_snap_m=max_snap_m,
+            id_field=id_field,
+            facility_id_field=facility_id_field,
+            access_m=access,
+        )
+        for d in values
+    }
 
 
 def summarize_coverage(

@@ -32,7 +32,7 @@ from analysis.compare import (
     district_metrics,
     rank_metrics,
 )
-from analysis.compliance import ComplianceInputError, as_code, normalize_name
+from analysis.compliance import ComplianceInputError, ComplianceResult, as_code, normalize_name
 from analysis.coverage import community_coverage
 from analysis.standards import STRICTNESS_LABELS, StandardError
 from geo_app.i18n import normalise_lang, t
@@ -319,6 +319,8 @@ def project_district_metrics(
     *,
     coverage_distances: Sequence[float] = COVERAGE_DISTANCES_M,
     surveillance: bool = True,
+    compliance: ComplianceResult | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> DistrictComparison:
     """Compare ``districts`` (names, short names or codes; default all with communities).
 
@@ -337,6 +339,12 @@ def project_district_metrics(
         Walking distances of the coverage metrics (default 300, 500, 1000 m).
     surveillance : bool
         Compute the Art. 20 camera metrics (the slowest part, about 2 s on the demo).
+    compliance : ComplianceResult, optional
+        :func:`project_compliance` of the project, when already computed.
+    coverage : DataFrame, optional
+        The station coverage of the chosen districts' communities (``community_coverage``
+        with the station kinds at ``max(coverage_distances)``, ``search_m`` the same), when
+        already computed (``geo-app assess`` computes it in parts).
 
     Raises
     ------
@@ -364,10 +372,10 @@ def project_district_metrics(
     )
 
     _step(progress, 0.05, "用房达标", "compliance", lang)
-    compliance = rooms = None
+    precomputed, compliance, rooms = compliance, None, None
     if std is not None:
         try:
-            result = project_compliance(project, std)
+            result = precomputed if precomputed is not None else project_compliance(project, std)
             compliance = result.communities
             rule = std.first("station_rooms")
             rooms = len(rule.param("rooms")) if rule is not None else 0
@@ -387,8 +395,8 @@ def project_district_metrics(
         _no_data(notes, "星级评定(第三十三条)", "star ratings (Art. 33)")
 
     _step(progress, 0.35, "步行覆盖", "walking coverage", lang)
-    coverage = None
-    if communities is not None and project.has_layer("facilities") and len(coverage_distances):
+    has_inputs = communities is not None and project.has_layer("facilities")
+    if coverage is None and has_inputs and len(coverage_distances):
         facilities = project.layer("facilities")
         stations = (
             facilities[facilities["kind"].isin(STATION_KINDS)]
@@ -406,7 +414,7 @@ def project_district_metrics(
             )
         except (ValueError, KeyError) as exc:
             _no_data(notes, "步行覆盖", "walking coverage", exc)
-    else:
+    elif coverage is None:
         _no_data(notes, "步行覆盖", "walking coverage")
 
     _step(progress, 0.6, "闲置锅炉房", "idle boiler rooms", lang)

@@ -82,3 +82,37 @@ def create_demo_project(path: str | os.PathLike, seed: int = 0, overwrite: bool 
         project = Project.create(path, settings, overwrite=overwrite)
         project.write_layers(layers)
     return project
+
+
+def create_province(
+    folder: str | os.PathLike, n_cities: int, seed: int = 0, overwrite: bool = False
+) -> list[Path]:
+    """Write ``n_cities`` synthetic city projects (:mod:`layers.province`) into ``folder``.
+
+    Each is a demo-shaped city at its own place with its own codes and ids
+    (``city_02.gpkg`` for prefix 2302 ...), a sample data set for province-wide runs.
+
+    Returns
+    -------
+    list of Path
+        The project files, in city order.
+    """
+    from layers.province import build_city_layers, city_metric_crs, city_name, city_prefix
+
+    if n_cities < 1:
+        raise ProjectError("城市数须至少为 1 / the number of cities must be at least 1")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n_cities):
+        layers = build_city_layers(i, seed)
+        settings = demo_settings(seed + i)
+        settings.name = f"{city_name(i)}社区建设示例项目"
+        settings.city = city_name(i)
+        settings.metric_crs = city_metric_crs(layers)
+        layers["districts"] = apply_district_classes(layers["districts"], settings.district_classes)
+        path = folder / f"city_{city_prefix(i)}.gpkg"
+        with _fixed_gpkg_timestamp():
+            Project.create(path, settings, overwrite=overwrite).write_layers(layers)
+        paths.append(path)
+    return paths

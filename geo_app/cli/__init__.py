@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "site_select",
     "surveillance",
     "compare",
+    "assess",
     "report",
     "db",
     "app",
