@@ -63,11 +63,18 @@ from geo_app.workflows import (
     project_standard,
 )
 from layers.network import EDGES_LAYER, NODES_LAYER
+from layers.registry import REGISTRY_LAYER
 
 DEFAULT_CHUNK_SIZE = 250
 """Communities per distance task: small enough that one big city keeps every worker busy."""
 
-BASE_LAYERS: tuple[str, ...] = (*COMPLIANCE_LAYERS, "streets", "boiler_rooms")
+BASE_LAYERS: tuple[str, ...] = (
+    *COMPLIANCE_LAYERS,
+    "streets",
+    "boiler_rooms",
+    "ratings",  # Art. 33 two failed terms
+    REGISTRY_LAYER,  # Art. 14 registered areas
+)
 """Layers a city task reads (all planning layers when surveillance is assessed too)."""
 
 COVERAGE_COLUMNS: tuple[str, ...] = (
@@ -164,7 +171,7 @@ class SnapshotStore(ProjectStore):
     def _read_only(self, *_args) -> None:
         raise ProjectError("项目快照只读 / a project snapshot is read-only")
 
-    write_layers = delete_layers = write_settings = _read_only
+    write_layers = delete_layers = write_settings = clear = _read_only
 
 
 @dataclass

@@ -90,8 +90,10 @@ def _recode(values: pd.Series, prefix: str) -> pd.Series:
     return values.map(one).astype(values.dtype)
 
 
-def _move(frame: gpd.GeoDataFrame, dx: float, dy: float) -> gpd.GeoDataFrame:
+def _move(frame: gpd.GeoDataFrame | pd.DataFrame, dx: float, dy: float) -> pd.DataFrame:
     out = frame.copy()
+    if not isinstance(out, gpd.GeoDataFrame):  # an attribute table (ratings): nothing to move
+        return out
     out.geometry = gpd.GeoSeries(
         shapely.transform(out.geometry.values, lambda c: c + (dx, dy)),
         index=out.index,
