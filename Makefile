@@ -15,10 +15,13 @@ DEMO := data/demo/harbin_demo.gpkg
 PORT ?= 8501
 # Pango and CJK fonts: PDF reports (WeasyPrint); the tests also need Chromium, ogrinfo, pdftoppm
 DEBIAN_APP_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-DEBIAN_TEST_PACKAGES := $(DEBIAN_APP_PACKAGES) chromium gdal-bin poppler-utils
+# PostgreSQL + PostGIS: the shared platform (make db); the tests start their own cluster
+DEBIAN_DB_PACKAGES := postgresql postgresql-15-postgis-3
+DEBIAN_TEST_PACKAGES := $(DEBIAN_APP_PACKAGES) $(DEBIAN_DB_PACKAGES) chromium gdal-bin poppler-utils
+DB_FOLDER ?= data/db
 
-.PHONY: app test test-nopyarrow install install-test system-deps app-deps demo lint format bench \
-	constraints clean
+.PHONY: app test test-nopyarrow install install-test system-deps app-deps db demo lint format \
+	bench constraints clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +64,12 @@ system-deps:
 
 app-deps:
 	$(call install_debian,$(DEBIAN_APP_PACKAGES))
+
+# a local PostgreSQL + PostGIS cluster under $(DB_FOLDER), on 127.0.0.1 and a free port; the
+# administrator password is printed once (keep it, e.g. in ~/.pgpass)
+db: install
+	$(call install_debian,$(DEBIAN_DB_PACKAGES))
+	$(BIN)/geo-app db start-local $(DB_FOLDER)
 
 $(DEMO): | $(VENV)/.installed
 	mkdir -p $(dir $(DEMO))

@@ -29,6 +29,7 @@ from analysis.compliance import (
     problems_frame,
     resolve_district_classes,
 )
+from analysis.rules_art8 import split_ids
 from analysis.standards import Rule, StandardError, StandardSet
 
 PAYER_LABELS: dict[str, tuple[str, str]] = {
@@ -37,6 +38,12 @@ PAYER_LABELS: dict[str, tuple[str, str]] = {
     "split": ("市、区各半", "city and district share"),
     "": ("", ""),
 }
+
+
+def _first_id(value: object) -> object:
+    """First community of a station shared by several committees (Art. 8), for its district."""
+    ids = split_ids(value)
+    return ids[0] if ids else None
 
 
 def _rule(standard: StandardSet, check: str) -> Rule:
@@ -354,6 +361,7 @@ def heating_costs(
             if "community_id" in facilities.columns
             else pd.Series([None] * len(facilities))
         )
+        fac_comm = fac_comm.map(_first_id)
         for pos, (cid, h) in enumerate(zip(fac_comm, heated, strict=True)):
             if not h:
                 continue
@@ -375,7 +383,7 @@ def heating_costs(
         raise ComplianceInputError(problems_frame(problems))
 
     heated_rows = facilities[facilities["kind"].astype(object).isin(kinds)]
-    codes = as_code(heated_rows["community_id"]).map(district_of)
+    codes = as_code(heated_rows["community_id"]).map(_first_id).map(district_of)
     area = (
         pd.to_numeric(heated_rows["usable_area_m2"]).astype(float).groupby(codes.to_numpy()).sum()
         if len(heated_rows)

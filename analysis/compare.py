@@ -29,7 +29,8 @@ Definitions (per district, over its communities):
 - ``art32_heating_*``: heated area, yearly heating cost and the city / district split (Art. 32).
 - ``camera_working_rate``: working / all cameras in the district's communities;
   ``public_space_camera_coverage``: covered share of the public spaces of its *scattered*
-  communities (Art. 20), by length where there are line spaces, else by area.
+  communities (Art. 20): the lower of the covered share of line spaces (by length) and of
+  area spaces (by area), since the article asks for every public place.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ class Metric:
 
     ``unit`` is one of ``count``, ``households``, ``persons``, ``share`` (0-1, shown as %),
     ``m2``, ``m2_per_100_households``, ``yuan``; ``higher_is_better`` is ``None`` for size
-    metrics that are not ranked; ``source`` names the input the metric needs.
+    metrics that are not ranked; ``source`` names the input the metric needs; ``strictness``
+    says whether the rule behind it is ``required`` or a ``target`` of the measures ("" for
+    descriptive metrics).
     """
 
     id: str
@@ -62,6 +65,7 @@ class Metric:
     article: str
     higher_is_better: bool | None
     source: str
+    strictness: str = ""
 
     def label(self, lang: str = "zh") -> str:
         """The label in ``lang`` (``zh`` or ``en``)."""
@@ -108,6 +112,7 @@ METRICS: tuple[Metric, ...] = (
         "Art. 11, 12",
         True,
         "compliance",
+        "required",
     ),
     Metric(
         "communities_below",
@@ -153,6 +158,27 @@ METRICS: tuple[Metric, ...] = (
         "Art. 8",
         True,
         "compliance",
+        "target",
+    ),
+    Metric(
+        "art8_one_station_breaches",
+        "不符合一居一站的社区数",
+        "Communities breaking one committee, one station",
+        "count",
+        "Art. 8",
+        False,
+        "compliance",
+        "required",
+    ),
+    Metric(
+        "art33_two_failed_terms",
+        "连续两届未达星级标准的社区数",
+        "Communities below the star standard two terms running",
+        "count",
+        "Art. 33",
+        False,
+        "compliance",
+        "required",
     ),
     *_coverage_metrics(),
     Metric(
@@ -384,8 +410,23 @@ def _compliance_metrics(table: pd.DataFrame, rooms_per_station: int) -> dict[str
         ),
         "housing_m2_per_100_households": _ratio(s["provided"], s["households"], 100.0),
         "art8_room_completeness": _ratio(s["rooms_present"], s["rooms_applicable"]),
+        "art8_one_station_breaches": _flag_count(table, "one_station_ok", False),
+        "art33_two_failed_terms": _flag_count(table, "two_failed_terms", True),
         "_households": s["households"],
     }
+
+
+def _flag_count(table: pd.DataFrame, column: str, value: bool) -> pd.Series:
+    """Per district: rows whose nullable flag ``column`` equals ``value``; NaN for a district
+    where the flag is unknown everywhere (e.g. no ratings table)."""
+    if column not in table.columns:
+        return pd.Series(dtype=float)
+    flag = table[column].astype(object)
+    known = flag.map(lambda v: v is not None and v is not pd.NA and v == v).to_numpy(bool)
+    hit = flag.map(lambda v: v is not None and v is not pd.NA and v == v and v == value)
+    t = pd.DataFrame({"code": _codes(table).to_numpy(), "known": known, "hit": hit.to_numpy(bool)})
+    s = t.groupby("code")[["known", "hit"]].sum()
+    return s["hit"].astype(float).where(s["known"] > 0)
 
 
 def _coverage_metrics_of(
@@ -491,7 +532,10 @@ def _surveillance_metrics(
     g = sc.groupby("code").sum()
     by_length = _ratio(g["cov_length"], g["length"])
     by_area = _ratio(g["cov_area"], g["area"])
-    out["public_space_camera_coverage"] = by_length.where(g["length"] > 0, by_area)
+    # Art. 20 asks for every public place: lines and areas each, so the lower share counts
+    # (a watched street does not hide an unwatched courtyard)
+    both = pd.concat([by_length.where(g["length"] > 0), by_area.where(g["area"] > 0)], axis=1)
+    out["public_space_camera_coverage"] = both.min(axis=1, skipna=True)
     return out
 
 

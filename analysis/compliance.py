@@ -19,27 +19,37 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.checks import PROBLEM_COLUMNS as PROBLEM_COLUMNS
+from analysis.checks import ComplianceInputError as ComplianceInputError
+from analysis.checks import _check_allowed
+from analysis.checks import as_code as as_code
+from analysis.checks import check_columns as check_columns
+from analysis.checks import check_ids as check_ids
+from analysis.checks import check_numbers as check_numbers
+from analysis.checks import is_missing as is_missing
+from analysis.checks import problem_row as problem_row
+from analysis.checks import problems_frame as problems_frame
+from analysis.compliance_tables import compliance_issues as compliance_issues
+from analysis.compliance_tables import filter_table as filter_table
+from analysis.compliance_tables import room_labels as room_labels
+from analysis.compliance_tables import summarize as summarize
+from analysis.compliance_tables import with_geometry as with_geometry
+from analysis.district_classes import DISTRICT_NOTE_COLUMNS as DISTRICT_NOTE_COLUMNS
+from analysis.district_classes import district_class_notes as district_class_notes
+from analysis.district_classes import normalize_name as normalize_name
+from analysis.district_classes import resolve_district_classes as resolve_district_classes
+from analysis.rules_art8 import explode_shared, one_station_check, split_ids
+from analysis.rules_art20 import SECURITY_COLUMNS, security_check
+from analysis.rules_art33 import failed_terms, two_failed_column
+from analysis.rules_art36 import STARTED_ASSUMED, STARTED_NO, started_status, village_rooms
 from analysis.standards import Rule, StandardSet, load_standard
-from layers.schema import DISTRICT_CLASSES, FACILITY_KINDS, ROOM_CODES, ROOM_LABELS, parse_rooms
-
-PROBLEM_COLUMNS: list[str] = [
-    "layer",
-    "row",
-    "record_id",
-    "field",
-    "value",
-    "problem",
-    "message_zh",
-    "message_en",
-]
-"""Columns of the row-by-row problem table of :class:`ComplianceInputError`."""
+from layers.schema import ALL_ROOM_CODES, FACILITY_KINDS, parse_rooms
 
 COMMUNITY_COLUMNS: list[str] = [
     "community_id",
@@ -59,15 +69,27 @@ COMMUNITY_COLUMNS: list[str] = [
     "status",
     "rule_id",
     "article",
+    "strictness",
+    "scope",
     "class_minimum_m2",
     "per_household_m2",
     "n_facilities",
     "has_station",
     "missing_rooms",
     "n_missing_rooms",
+    "n_stations",
+    "shared_station_ids",
+    "one_station_ok",
+    "two_failed_terms",
     "funding",
 ]
-"""Columns of :attr:`ComplianceResult.communities`, in order."""
+"""Columns of :attr:`ComplianceResult.communities`, in order.
+
+``strictness`` is ``required`` or ``target`` (of the rule in ``rule_id``); ``scope`` says why a
+village is or is not assessed under Art. 36 (``started``, ``assumed_started``,
+``not_started``; empty for urban communities); ``one_station_ok`` is the Art. 8 one committee,
+one station check; ``two_failed_terms`` the Art. 33 flag (NA without a ratings table).
+"""
 
 FUNDING_LABELS: dict[str, tuple[str, str]] = {
     "developer": (
@@ -79,6 +101,31 @@ FUNDING_LABELS: dict[str, tuple[str, str]] = {
         "district funds, city supports (Art. 13)",
     ),
     "own_funds": ("依托本级财力解决(第十三条)", "own funds of the district/county (Art. 13)"),
+    "village": (
+        "农村社区,按第三十六条建设(办法未规定出资方)",
+        "village under Art. 36 (the measures name no payer)",
+    ),
+}
+"""Who closes a shortfall; the report's department table counts gaps by the same codes."""
+
+GAP_KIND_OF_FUNDING: dict[str, str] = {
+    "developer": "area_new",
+    "district_city_support": "area_old",
+    "own_funds": "area_old",
+    "village": "area_rural",
+}
+"""Gap kind of the report (``geo_app.reports.departments.GAP_KINDS``) of each funding code."""
+
+SCOPE_LABELS: dict[str, tuple[str, str]] = {
+    "started": ("已启动社区建设的村", "village that started community construction"),
+    "assumed_started": (
+        "村未填写是否启动,按已启动评估",
+        "village without a started record, assessed as started",
+    ),
+    "not_started": (
+        "未启动社区建设的村,第三十六条不适用",
+        "village that has not started community construction: Art. 36 does not apply",
+    ),
 }
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -88,312 +135,6 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 }
 
 _TOL = 1e-9
-
-
-class ComplianceInputError(ValueError):
-    """Input layers have rows the analysis cannot use; ``problems`` lists them row by row.
-
-    Attributes
-    ----------
-    problems : pandas.DataFrame
-        One row per problem with the columns :data:`PROBLEM_COLUMNS` (``row`` is the 1-based
-        row number in the layer, ``record_id`` its identifier).
-    """
-
-    def __init__(self, problems: pd.DataFrame) -> None:
-        self.problems = problems.reset_index(drop=True)
-        n = len(self.problems)
-        head = "; ".join(self.problems["message_zh"].head(5))
-        more = f" …(另有 {n - 5} 条 / {n - 5} more)" if n > 5 else ""
-        super().__init__(
-            f"输入数据有 {n} 处问题,无法评估:{head}{more} / "
-            f"the input layers have {n} problem(s); see .problems for every row"
-        )
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-def as_code(values: pd.Series) -> pd.Series:
-    """Identifiers as text: 230102.0 -> "230102", missing stays missing."""
-
-    def conv(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        text = str(v).strip()
-        return text or None
-
-    return values.map(conv).astype(object)
-
-
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def problem_row(
-    layer: str,
-    row: int | None,
-    record_id: Any,
-    field: str,
-    value: Any,
-    problem: str,
-    zh: str,
-    en: str,
-) -> dict:
-    where_zh = f"图层 {layer} 第 {row} 行" if row is not None else f"图层 {layer}"
-    where_en = f"layer {layer} row {row}" if row is not None else f"layer {layer}"
-    rid_en = "" if is_missing(record_id) else f" ({record_id})"
-    rid = "" if is_missing(record_id) else f"({record_id})"
-    return {
-        "layer": layer,
-        "row": row,
-        "record_id": None if is_missing(record_id) else str(record_id),
-        "field": field,
-        "value": None if is_missing(value) else str(value),
-        "problem": problem,
-        "message_zh": f"{where_zh}{rid} 字段 {field}:{zh}",
-        "message_en": f"{where_en}{rid_en} field {field}: {en}",
-    }
-
-
-def problems_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-
-
-def check_columns(frame: pd.DataFrame, layer: str, columns: Iterable[str]) -> list[dict]:
-    """Problems for required ``columns`` absent from ``frame``."""
-    return [
-        problem_row(
-            layer, None, None, c, None, "missing_column", "缺少必需字段", "required column missing"
-        )
-        for c in columns
-        if c not in frame.columns
-    ]
-
-
-def check_numbers(
-    frame: pd.DataFrame,
-    layer: str,
-    column: str,
-    id_column: str | None,
-    *,
-    integer: bool = False,
-    mask: pd.Series | None = None,
-    minimum: float | None = 0.0,
-    maximum: float | None = None,
-    allow_missing: bool = False,
-) -> list[dict]:
-    """Row-by-row problems of a numeric column: missing, not a number, negative, out of range.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The layer.
-    layer, column, id_column : str
-        Names used in the messages.
-    integer : bool
-        Whether values must be whole numbers (households).
-    mask : Series of bool, optional
-        Only rows where ``mask`` is true are checked.
-    minimum, maximum : float, optional
-        Inclusive range.
-    allow_missing : bool
-        Whether an empty value is allowed (``star_rating``).
-    """
-    if column not in frame.columns:
-        return []
-    out = []
-    ids = frame[id_column] if id_column and id_column in frame.columns else None
-    check = np.ones(len(frame), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-    for pos, value in enumerate(frame[column].tolist()):
-        if not check[pos]:
-            continue
-        rid = ids.iloc[pos] if ids is not None else None
-        row = pos + 1
-        if is_missing(value):
-            if not allow_missing:
-                out.append(
-                    problem_row(
-                        layer, row, rid, column, value, "missing", "缺少数值", "value is missing"
-                    )
-                )
-            continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            out.append(
-                problem_row(
-                    layer, row, rid, column, value, "not_a_number", "不是数值", "not a number"
-                )
-            )
-            continue
-        if isinstance(value, bool) or not np.isfinite(number):
-            out.append(
-                problem_row(
-                    layer, row, rid, column, value, "not_a_number", "不是数值", "not a number"
-                )
-            )
-        elif minimum is not None and number < minimum:
-            kind = "negative" if minimum == 0 else "below_minimum"
-            zh = "不能为负数" if minimum == 0 else f"不能小于 {minimum:g}"
-            en = "cannot be negative" if minimum == 0 else f"cannot be below {minimum:g}"
-            out.append(problem_row(layer, row, rid, column, value, kind, zh, en))
-        elif maximum is not None and number > maximum:
-            out.append(
-                problem_row(
-                    layer,
-                    row,
-                    rid,
-                    column,
-                    value,
-                    "above_maximum",
-                    f"不能大于 {maximum:g}",
-                    f"cannot be above {maximum:g}",
-                )
-            )
-        elif integer and not number.is_integer():
-            out.append(
-                problem_row(
-                    layer,
-                    row,
-                    rid,
-                    column,
-                    value,
-                    "not_integer",
-                    "应为整数",
-                    "must be a whole number",
-                )
-            )
-    return out
-
-
-def check_ids(frame: pd.DataFrame, layer: str, column: str) -> list[dict]:
-    if column not in frame.columns:
-        return []
-    out = []
-    codes = as_code(frame[column])
-    dup = codes.duplicated(keep=False) & codes.notna()
-    for pos, (code, is_dup) in enumerate(zip(codes, dup, strict=True)):
-        if code is None:
-            out.append(
-                problem_row(layer, pos + 1, None, column, None, "missing", "缺少编号", "id missing")
-            )
-        elif is_dup:
-            out.append(
-                problem_row(
-                    layer, pos + 1, code, column, code, "duplicate", "编号重复", "duplicate id"
-                )
-            )
-    return out
-
-
-def _check_allowed(
-    frame: pd.DataFrame, layer: str, column: str, id_column: str, allowed: Sequence[str]
-) -> list[dict]:
-    if column not in frame.columns:
-        return []
-    out = []
-    ids = frame[id_column] if id_column in frame.columns else pd.Series([None] * len(frame))
-    for pos, value in enumerate(frame[column].tolist()):
-        if is_missing(value) or str(value) not in allowed:
-            out.append(
-                problem_row(
-                    layer,
-                    pos + 1,
-                    ids.iloc[pos],
-                    column,
-                    value,
-                    "missing" if is_missing(value) else "not_allowed",
-                    f"取值应为 {', '.join(allowed)} 之一",
-                    f"must be one of {', '.join(allowed)}",
-                )
-            )
-    return out
-
-
-def normalize_name(text: str) -> str:
-    text = str(text).strip()
-    for suffix in ("区", "市", "县"):
-        if len(text) > 2 and text.endswith(suffix):
-            return text[: -len(suffix)]
-    return text
-
-
-def resolve_district_classes(
-    districts: pd.DataFrame, overrides: Mapping[str, str] | None = None
-) -> tuple[pd.DataFrame, list[dict]]:
-    """District table with the effective ``district_class`` after project overrides.
-
-    Parameters
-    ----------
-    districts : DataFrame
-        The districts layer (``district_code``, ``name``, ``district_class``).
-    overrides : dict, optional
-        ``{district name or code: class}`` from ``ProjectSettings.district_classes``; a name
-        matches with or without its 区/市/县 suffix (``双城`` or ``双城区``).
-
-    Returns
-    -------
-    (DataFrame, list of dict)
-        ``district_code, district, district_class, class_source`` and the problems found.
-    """
-    problems = check_columns(districts, "districts", ("district_code", "name", "district_class"))
-    if problems:
-        return pd.DataFrame(columns=["district_code", "district", "district_class"]), problems
-    problems += check_ids(districts, "districts", "district_code")
-    table = pd.DataFrame(
-        {
-            "district_code": as_code(districts["district_code"]).to_numpy(),
-            "district": districts["name"].astype(object).to_numpy(),
-            "district_class": districts["district_class"].astype(object).to_numpy(),
-        }
-    )
-    table["class_source"] = "layer"
-    for key, cls in (overrides or {}).items():
-        key_text = str(key).strip()
-        hit = (table["district_code"] == key_text) | (
-            table["district"].map(lambda n: normalize_name(n) if not is_missing(n) else "")
-            == normalize_name(key_text)
-        )
-        if cls not in DISTRICT_CLASSES:
-            problems.append(
-                problem_row(
-                    "settings",
-                    None,
-                    key_text,
-                    "district_classes",
-                    cls,
-                    "not_allowed",
-                    f"区县类别应为 {', '.join(DISTRICT_CLASSES)} 之一",
-                    f"district class must be one of {', '.join(DISTRICT_CLASSES)}",
-                )
-            )
-        elif not hit.any():
-            problems.append(
-                problem_row(
-                    "settings",
-                    None,
-                    key_text,
-                    "district_classes",
-                    cls,
-                    "unknown_district",
-                    "区县图层中没有此区县",
-                    "no such district in the districts layer",
-                )
-            )
-        else:
-            table.loc[hit, "district_class"] = cls
-            table.loc[hit, "class_source"] = "project"
-    problems += _check_allowed(
-        table, "districts", "district_class", "district_code", DISTRICT_CLASSES
-    )
-    return table, problems
 
 
 # -- which rules and kinds the standard uses ------------------------------------------------
@@ -407,6 +148,9 @@ class _Rules:
     street_centre: Rule | None
     rural: Rule | None
     funding: Rule | None
+    one_station: Rule | None = None
+    rental: Rule | None = None
+    closed: Rule | None = None
 
     @classmethod
     def of(cls, standard: StandardSet) -> _Rules:
@@ -417,7 +161,14 @@ class _Rules:
             street_centre=standard.first("street_centre_min"),
             rural=standard.first("rural_station"),
             funding=standard.first("old_area_funding"),
+            one_station=standard.first("one_station"),
+            rental=standard.first("rental_station"),
+            closed=standard.first("closed_management"),
         )
+
+    def shared_kinds(self) -> list[str]:
+        """Station kinds whose ``community_id`` may list several committees (Art. 8)."""
+        return list(self.one_station.param("station_kinds")) if self.one_station else []
 
     def provided_kinds(self) -> list[str]:
         kinds: list[str] = []
@@ -531,8 +282,10 @@ def validate_inputs(
         )
         fac_comm = as_code(facilities["community_id"])
         needs = kinds.isin(rules.community_kinds()).to_numpy()
-        for pos, (cid, need) in enumerate(zip(fac_comm, needs, strict=True)):
-            if need and (cid is None or cid not in known_ids):
+        shareable = kinds.isin(rules.shared_kinds()).to_numpy()
+        for pos, (cid, need, share) in enumerate(zip(fac_comm, needs, shareable, strict=True)):
+            ids = split_ids(cid) if share else [cid]
+            if need and (cid is None or any(i not in known_ids for i in ids)):
                 problems.append(
                     problem_row(
                         "facilities",
@@ -547,9 +300,13 @@ def validate_inputs(
                         else "no such community in the communities layer",
                     )
                 )
-        if rules.rooms is not None and "rooms" in facilities.columns:
-            allowed = set(ROOM_CODES)
-            is_station = kinds.isin(rules.rooms.param("station_kinds")).to_numpy()
+        station_kinds = [
+            *(rules.rooms.param("station_kinds") if rules.rooms is not None else []),
+            *(rules.rural.param("station_kinds") if rules.rural is not None else []),
+        ]
+        if station_kinds and "rooms" in facilities.columns:
+            allowed = set(ALL_ROOM_CODES)
+            is_station = kinds.isin(station_kinds).to_numpy()
             for pos, (text, station) in enumerate(
                 zip(facilities["rooms"].tolist(), is_station, strict=True)
             ):
@@ -563,8 +320,9 @@ def validate_inputs(
                             "rooms",
                             text,
                             "unknown_room",
-                            f"未知功能用房代码 {', '.join(bad)};可用:{', '.join(ROOM_CODES)}",
-                            f"unknown room code(s) {', '.join(bad)}; known: {', '.join(ROOM_CODES)}",
+                            f"未知功能用房代码 {', '.join(bad)};可用:{', '.join(ALL_ROOM_CODES)}",
+                            f"unknown room code(s) {', '.join(bad)}; "
+                            f"known: {', '.join(ALL_ROOM_CODES)}",
                         )
                     )
     return problems_frame(problems)
@@ -588,9 +346,16 @@ class ComplianceResult:
     street_centres : DataFrame
         One row per street centre (and per street without one, if streets were given), Art. 11.
     rural : DataFrame
-        One row per rural village: station and square against Art. 36.
+        One row per village Art. 36 applies to: station, square and rooms.
     by_street, by_district : DataFrame
         Summaries (counts, required/provided/shortfall totals).
+    security : DataFrame
+        Art. 20 rental-housing stations and closed management (:mod:`analysis.rules_art20`).
+    failed_terms : DataFrame
+        Art. 33 ratings per community (:func:`analysis.rules_art33.failed_terms`), empty
+        without a ratings table.
+    district_notes : DataFrame
+        Districts whose layer class was replaced by the class of the measures (Art. 11).
     """
 
     standard: StandardSet
@@ -600,6 +365,11 @@ class ComplianceResult:
     rural: pd.DataFrame
     by_street: pd.DataFrame
     by_district: pd.DataFrame
+    security: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SECURITY_COLUMNS))
+    failed_terms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    district_notes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=DISTRICT_NOTE_COLUMNS)
+    )
 
     def issues(self) -> pd.DataFrame:
         """Every non-compliant item, one row each, with rule, article and a zh/en message."""
@@ -620,6 +390,16 @@ class ComplianceResult:
             "n_rural_below": int((~self.rural["compliant"].astype(bool)).sum())
             if len(self.rural)
             else 0,
+            "n_one_station": int(c["one_station_ok"].eq(False).sum())
+            if "one_station_ok" in c
+            else 0,
+            "n_two_failed_terms": int(c["two_failed_terms"].eq(True).sum())
+            if "two_failed_terms" in c
+            else 0,
+            "n_security": int((self.security["message_zh"] != "").sum())
+            if len(self.security)
+            else 0,
+            "n_district_notes": int(len(self.district_notes)),
         }
 
     def summary_text(self, lang: str = "zh") -> str:
@@ -629,21 +409,52 @@ class ComplianceResult:
             if lang == "zh":
                 return f"标准 {self.standard.name} 没有适用于这些社区的用房面积规则。"
             return f"Standard {self.standard.name} has no area rule for these communities."
-        if lang == "zh":
-            return (
+        zh = lang == "zh"
+        if zh:
+            text = (
                 f"标准 {self.standard.name}:共评估 {t['n_assessed']} 个社区/村,"
                 f"{t['n_below']} 个低于标准,用房缺口合计 {t['shortfall_m2']:,.1f} 平方米;"
                 f"{t['n_missing_rooms']} 个社区服务站功能用房不全(第八条);"
                 f"{t['n_street_centres_below']} 个街道综合服务中心不足标准(第十一条);"
-                f"{t['n_rural_below']} 个村服务站或广场不足标准(第三十六条)。"
+                f"{t['n_rural_below']} 个村服务站、广场或两站两室不足(第三十六条)。"
             )
-        return (
-            f"Standard {self.standard.name}: {t['n_assessed']} communities assessed, "
-            f"{t['n_below']} below standard, total shortfall {t['shortfall_m2']:,.1f} m2; "
-            f"{t['n_missing_rooms']} stations lack Art. 8 rooms; "
-            f"{t['n_street_centres_below']} street centres below Art. 11; "
-            f"{t['n_rural_below']} villages below Art. 36."
+        else:
+            text = (
+                f"Standard {self.standard.name}: {t['n_assessed']} communities assessed, "
+                f"{t['n_below']} below standard, total shortfall {t['shortfall_m2']:,.1f} m2; "
+                f"{t['n_missing_rooms']} stations lack Art. 8 rooms; "
+                f"{t['n_street_centres_below']} street centres below Art. 11; "
+                f"{t['n_rural_below']} villages below Art. 36."
+            )
+        extra = (
+            (
+                "n_one_station",
+                "{n} 个社区不符合一居一站(第八条)。",
+                "{n} break one committee, one station (Art. 8).",
+            ),
+            (
+                "n_two_failed_terms",
+                "{n} 个社区连续两届未达星级标准(第三十三条)。",
+                "{n} failed the star standard in two consecutive terms (Art. 33).",
+            ),
+            (
+                "n_security",
+                "{n} 个社区出租房管理站或封闭式管理未落实(第二十条)。",
+                "{n} lack a rental-housing station or closed management (Art. 20).",
+            ),
+            (
+                "n_district_notes",
+                "{n} 个区县的类别与区县图层不同,按办法评估(第十一条)。",
+                "{n} districts' layer class differs from the measures and was replaced (Art. 11).",
+            ),
         )
+        for key, z, e in extra:
+            if t[key]:
+                text += ("" if zh else " ") + (z if zh else e).format(n=t[key])
+        if t["n_district_notes"]:
+            names = "、".join(str(n) for n in self.district_notes["district"])
+            text += f"({names})" if zh else f" ({names})"
+        return text
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """Tables for a workbook: name -> frame (communities first)."""
@@ -654,6 +465,9 @@ class ComplianceResult:
             "stations": self.stations,
             "street_centres": self.street_centres,
             "rural": self.rural,
+            "security": self.security,
+            "failed_terms": self.failed_terms,
+            "district_notes": self.district_notes,
             "issues": self.issues(),
             "rules": self.standard.to_frame(),
         }
@@ -687,6 +501,7 @@ def check_compliance(
     streets: pd.DataFrame | None = None,
     standard: StandardSet | str | None = None,
     district_classes: Mapping[str, str] | None = None,
+    ratings: pd.DataFrame | None = None,
 ) -> ComplianceResult:
     """Assess every community, station, street centre and village against a standard set.
 
@@ -700,7 +515,10 @@ def check_compliance(
     standard : StandardSet or str, optional
         Standard set or its name (default ``harbin-2011``).
     district_classes : dict, optional
-        ``{district name or code: class}`` overrides (project setting; 双城).
+        ``{district name or code: class}`` overrides (project setting; 双城). The class of
+        Harbin's divisions otherwise comes from the measures, not from the layer.
+    ratings : DataFrame, optional
+        The ``ratings`` table (Art. 33): adds ``two_failed_terms`` and ``failed_terms``.
 
     Returns
     -------
@@ -757,14 +575,29 @@ def check_compliance(
         },
     ).reset_index(drop=True)
 
-    comm = _area_requirements(comm, fac, rules)
-    comm, stations = _station_rooms(comm, fac, rules)
+    shared = explode_shared(fac, rules.shared_kinds())
+    comm = _area_requirements(comm, shared, rules)
+    comm, stations = _station_rooms(comm, shared, rules)
+    one = one_station_check(comm, shared, rules.one_station)
+    for col in ("n_stations", "shared_station_ids", "one_station_ok"):
+        comm[col] = one[col].to_numpy()
+    started = (
+        started_status(communities, rules.rural)
+        if rules.rural is not None
+        else np.full(len(comm), None, dtype=object)
+    )
+    rural = _rural(comm, shared, rules, started)
+    comm = _rural_into_communities(comm, rural, rules, started)
     comm = _funding(comm, rules)
-    rural = _rural(comm, fac, rules)
-    comm = _rural_into_communities(comm, rural, rules)
+    comm["strictness"] = _strictness(comm["rule_id"], std)
+    terms = failed_terms(ratings, std) if ratings is not None else None
+    comm["two_failed_terms"] = two_failed_column(comm["community_id"], terms)
     comm["households"] = comm["households"].round().astype("Int64")
+    security = security_check(comm, communities, shared, rules.rental, rules.closed)
     comm = comm[COMMUNITY_COLUMNS]
     centres = _street_centres(facilities, fac, comm, streets, street_table, dist, rules)
+    for table in (stations, centres, rural):
+        table["strictness"] = _strictness(table["rule_id"], std) if len(table) else []
     return ComplianceResult(
         standard=std,
         communities=comm,
@@ -773,6 +606,20 @@ def check_compliance(
         rural=rural,
         by_street=summarize(comm, "street", street_centres=centres, rural=rural),
         by_district=summarize(comm, "district", street_centres=centres, rural=rural),
+        security=security,
+        failed_terms=terms if terms is not None else pd.DataFrame(),
+        district_notes=district_class_notes(dist),
+    )
+
+
+def _strictness(rule_ids: pd.Series, standard: StandardSet) -> np.ndarray:
+    """``required`` / ``target`` of the rule of each row ("" where no rule applies)."""
+    return np.array(
+        [
+            standard.rules[r].strictness if isinstance(r, str) and r in standard.rules else ""
+            for r in rule_ids
+        ],
+        dtype=object,
     )
 
 
@@ -904,19 +751,35 @@ def _station_rooms(
 
 
 def _funding(comm: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    """Who closes a shortfall: developer (Art. 12, new areas) or district/city (Art. 13)."""
+    """Who closes a shortfall: the developer (Art. 12), the district/city (Art. 13), a village.
+
+    A new development's gap is the developer's (Art. 12 para. 1) whichever of the Art. 11
+    minimum and the per-household area is the larger requirement; Art. 13 funds old urban
+    areas only; a village below Art. 36 is ``village`` (the measures name no payer).
+    """
     comm = comm.copy()
     funding = np.full(len(comm), "", dtype=object)
     below = (comm["status"] == "below").to_numpy()
+    rural = (
+        (comm["rule_id"] == rules.rural.id).to_numpy()
+        if rules.rural is not None
+        else np.zeros(len(comm), dtype=bool)
+    )
+    funding[below & rural] = "village"
     if rules.per_household is not None:
         new = (
             comm["era"].isin(rules.per_household.param("eras")).to_numpy()
-            & (comm["rule_id"] == rules.per_household.id).to_numpy()
+            & _applies(rules.per_household, comm["kind"])
+            & ~rural
         )
-        if rules.funding is not None:  # the measures name the developer only in Art. 12
-            funding[below & new] = "developer"
+        funding[below & new] = "developer"
     if rules.funding is not None:
-        old = below & (funding == "")
+        old = (
+            below
+            & (funding == "")
+            & _applies(rules.funding, comm["kind"])
+            & comm["era"].isin(rules.funding.param("eras")).to_numpy()
+        )
         cls = comm["district_class"]
         funding[old & cls.isin(rules.funding.param("city_supported_classes")).to_numpy()] = (
             "district_city_support"
@@ -926,19 +789,46 @@ def _funding(comm: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
     return comm
 
 
+def gap_kinds(table: pd.DataFrame) -> pd.Series:
+    """Gap kind of each community below standard (``area_new``, ``area_old``, ``area_rural``).
+
+    From the ``funding`` column (:data:`GAP_KIND_OF_FUNDING`), so that the payer column and a
+    report's department table always agree; a row without a funding code (a standard set
+    without the Art. 13 rule) falls back on ``kind`` and ``era``. "" where not below.
+    """
+    below = table["status"].eq("below").to_numpy()
+    funding = table["funding"] if "funding" in table else pd.Series("", index=table.index)
+    kind = funding.map(GAP_KIND_OF_FUNDING).fillna("").to_numpy(dtype=object)
+    kinds = table["kind"] if "kind" in table else pd.Series("urban", index=table.index)
+    fallback = np.where(
+        kinds.eq("rural").to_numpy(),
+        "area_rural",
+        np.where(table["era"].eq("new").to_numpy(), "area_new", "area_old"),
+    )
+    kind = np.where(kind == "", fallback, kind)
+    return pd.Series(np.where(below, kind, ""), index=table.index, dtype=object)
+
+
 def _largest(fac: pd.DataFrame, kinds: Sequence[str]) -> pd.Series:
     sel = fac[fac["kind"].isin(kinds)]
     return sel.groupby("community_id")["usable_area_m2"].max()
 
 
-def _rural(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    """Art. 36: the largest station (>= 300 m2) and the largest square (>= 1000 m2) per village."""
+def _rural(
+    comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules, started: np.ndarray
+) -> pd.DataFrame:
+    """Art. 36 per village that started community construction (``started`` yes/assumed).
+
+    The largest station (>= 300 m2), the largest square (>= 1000 m2) and the "two stations,
+    two rooms" of its stations (:func:`analysis.rules_art36.village_rooms`).
+    """
     columns = [
         "community_id",
         "name",
         "district",
         "district_code",
         "street_code",
+        "started",
         "station_m2",
         "station_required_m2",
         "station_shortfall_m2",
@@ -947,6 +837,9 @@ def _rural(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame
         "square_required_m2",
         "square_shortfall_m2",
         "square_ok",
+        "missing_rooms",
+        "n_missing_rooms",
+        "rooms_ok",
         "compliant",
         "rule_id",
         "article",
@@ -954,9 +847,11 @@ def _rural(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame
     if rules.rural is None:
         return pd.DataFrame(columns=columns)
     rule = rules.rural
-    villages = comm[_applies(rule, comm["kind"])][
+    take = _applies(rule, comm["kind"]) & (started != STARTED_NO)
+    villages = comm[take][
         ["community_id", "name", "district", "district_code", "street_code"]
     ].copy()
+    villages["started"] = started[take]
     min_station = float(rule.param("min_station_m2"))
     min_square = float(rule.param("min_square_m2"))
     station = villages["community_id"].map(_largest(fac, rule.param("station_kinds")))
@@ -969,17 +864,38 @@ def _rural(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame
     villages["square_required_m2"] = min_square
     villages["square_shortfall_m2"] = np.maximum(min_square - villages["square_m2"], 0).round(2)
     villages["square_ok"] = villages["square_m2"] >= min_square - _TOL
-    villages["compliant"] = villages["station_ok"] & villages["square_ok"]
+    rooms = village_rooms(fac, rule).set_index("community_id")
+    all_rooms = ",".join(rule.param("rooms"))
+    villages["missing_rooms"] = (
+        villages["community_id"].map(rooms["missing_rooms"]).fillna(all_rooms).astype(object)
+    )
+    villages["n_missing_rooms"] = [len(parse_rooms(m)) for m in villages["missing_rooms"]]
+    villages["rooms_ok"] = villages["n_missing_rooms"] == 0
+    villages["compliant"] = villages["station_ok"] & villages["square_ok"] & villages["rooms_ok"]
     villages["rule_id"] = rule.id
     villages["article"] = rule.article
     return villages[columns].reset_index(drop=True)
 
 
-def _rural_into_communities(comm: pd.DataFrame, rural: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    """Villages not covered by a housing rule get their Art. 36 station check in the main table."""
-    if rules.rural is None or rural.empty:
-        return comm
+def _rural_into_communities(
+    comm: pd.DataFrame, rural: pd.DataFrame, rules: _Rules, started: np.ndarray
+) -> pd.DataFrame:
+    """Villages not covered by a housing rule get their Art. 36 station check in the main table;
+    ``scope`` says whether a village was assessed as started, assumed started or not started."""
     comm = comm.copy()
+    comm["scope"] = ""
+    if rules.rural is None:
+        return comm
+    village = _applies(rules.rural, comm["kind"])
+    comm.loc[village, "scope"] = [
+        {STARTED_NO: "not_started", STARTED_ASSUMED: "assumed_started"}.get(x, "started")
+        for x in started[village]
+    ]
+    idle = village & (started == STARTED_NO) & (comm["status"] == "not_applicable").to_numpy()
+    comm.loc[idle, "rule_id"] = rules.rural.id
+    comm.loc[idle, "article"] = rules.rural.article
+    if rural.empty:
+        return comm
     r = rural.set_index("community_id")
     take = (comm["status"] == "not_applicable") & comm["community_id"].isin(r.index)
     ids = comm.loc[take, "community_id"]
@@ -990,7 +906,7 @@ def _rural_into_communities(comm: pd.DataFrame, rural: pd.DataFrame, rules: _Rul
     comm.loc[take, "status"] = np.where(ok, "compliant", "below")
     comm.loc[take, "rule_id"] = rules.rural.id
     comm.loc[take, "article"] = rules.rural.article
-    compliant = comm["compliant"].astype(object)
+    compliant = comm["compliant"].astype(object).to_numpy().copy()
     compliant[take.to_numpy()] = ok
     comm["compliant"] = pd.array(compliant.tolist(), dtype="boolean")
     return comm
@@ -1076,237 +992,3 @@ def _street_centres(
         if col not in centres.columns:
             centres[col] = None
     return centres[columns].reset_index(drop=True)
-
-
-# -- summaries and filters (pure, for the app page) -----------------------------------------
-
-
-def summarize(
-    table: pd.DataFrame,
-    by: str = "district",
-    *,
-    street_centres: pd.DataFrame | None = None,
-    rural: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Summary of a per-community table per ``"street"`` or per ``"district"``.
-
-    Columns: the group keys, ``n_communities``, ``n_assessed``, ``n_below``, ``share_below``,
-    ``required_m2``, ``provided_m2``, ``shortfall_m2``, ``n_missing_rooms`` (communities whose
-    stations lack Art. 8 rooms), ``n_street_centres_below`` and ``n_rural_below`` when the
-    corresponding tables are given. Works on a filtered table too.
-    """
-    if by == "street":
-        keys = ["street_code", "street", "district_code", "district"]
-    elif by == "district":
-        keys = ["district_code", "district", "district_class"]
-    else:
-        raise ValueError(
-            f"汇总方式应为 street 或 district,得到 {by!r} / by must be 'street' or 'district'"
-        )
-    keys = [k for k in keys if k in table.columns]
-    t = table.copy()
-    for k in keys:
-        t[k] = t[k].astype(object).where(t[k].notna(), "")
-    t["_assessed"] = t["status"] != "not_applicable"
-    t["_below"] = t["status"] == "below"
-    t["_rooms"] = t["n_missing_rooms"] > 0
-    grouped = t.groupby(keys, sort=True, dropna=False)
-    out = grouped.agg(
-        n_communities=("community_id", "size"),
-        n_assessed=("_assessed", "sum"),
-        n_below=("_below", "sum"),
-        required_m2=("required_m2", "sum"),
-        provided_m2=("provided_m2", "sum"),
-        shortfall_m2=("shortfall_m2", "sum"),
-        n_missing_rooms=("_rooms", "sum"),
-    ).reset_index()
-    out["share_below"] = np.where(
-        out["n_assessed"] > 0, out["n_below"] / out["n_assessed"].where(out["n_assessed"] > 0), 0.0
-    ).round(4)
-    for col in ("required_m2", "provided_m2", "shortfall_m2"):
-        out[col] = out[col].astype(float).round(2)
-    key = keys[0]
-    if street_centres is not None and len(street_centres):
-        below = street_centres[~street_centres["compliant"].astype(bool)]
-        counts = below.groupby(below[key].astype(object).fillna("")).size()
-        out["n_street_centres_below"] = out[key].map(counts).fillna(0).astype(int)
-    if rural is not None and len(rural):
-        below = rural[~rural["compliant"].astype(bool)]
-        counts = below.groupby(below[key].astype(object).fillna("")).size()
-        out["n_rural_below"] = out[key].map(counts).fillna(0).astype(int)
-    order = keys + [
-        "n_communities",
-        "n_assessed",
-        "n_below",
-        "share_below",
-        "required_m2",
-        "provided_m2",
-        "shortfall_m2",
-        "n_missing_rooms",
-    ]
-    order += [c for c in ("n_street_centres_below", "n_rural_below") if c in out.columns]
-    return (
-        out[order]
-        .sort_values("shortfall_m2", ascending=False, kind="stable")
-        .reset_index(drop=True)
-    )
-
-
-def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def filter_table(
-    table: pd.DataFrame,
-    *,
-    district: str | Iterable[str] | None = None,
-    street: str | Iterable[str] | None = None,
-    status: str | Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Rows of a compliance table in the given districts/streets (code or name) and statuses.
-
-    ``None`` means no filter; a name matches with or without its 区/县/市 suffix.
-    """
-    mask = pd.Series(True, index=table.index)
-    for values, code_col, name_col in (
-        (_as_list(district), "district_code", "district"),
-        (_as_list(street), "street_code", "street"),
-    ):
-        if values is None:
-            continue
-        wanted = {v.strip() for v in values} | {normalize_name(v) for v in values}
-        hit = pd.Series(False, index=table.index)
-        if code_col in table.columns:
-            hit |= table[code_col].astype(object).isin(wanted)
-        if name_col in table.columns:
-            names = table[name_col].astype(object)
-            hit |= names.isin(wanted) | names.map(
-                lambda n, wanted=wanted: not is_missing(n) and normalize_name(n) in wanted
-            )
-        mask &= hit
-    statuses = _as_list(status)
-    if statuses is not None and "status" in table.columns:
-        mask &= table["status"].isin(statuses)
-    return table[mask]
-
-
-def with_geometry(table: pd.DataFrame, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Attach the community polygons to a per-community table (for a choropleth of shortfall)."""
-    shapes = gpd.GeoDataFrame(
-        {"community_id": as_code(communities["community_id"]).to_numpy()},
-        geometry=communities.geometry.to_numpy(),
-        crs=communities.crs,
-    ).drop_duplicates("community_id")
-    merged = shapes.merge(table, on="community_id", how="inner")
-    return merged[[*table.columns, merged.geometry.name]]
-
-
-def room_labels(codes: str, lang: str = "zh") -> str:
-    """Translate a ``missing_rooms`` text into room names (``、``-joined in Chinese)."""
-    idx = 0 if lang == "zh" else 1
-    names = [ROOM_LABELS.get(c, (c, c))[idx] for c in parse_rooms(codes)]
-    return ("、" if lang == "zh" else ", ").join(names)
-
-
-def compliance_issues(result: ComplianceResult) -> pd.DataFrame:
-    """Every failing item of a result: level, id, name, district, rule, article and messages."""
-    rows: list[dict] = []
-    c = result.communities
-    for r in c[c["status"] == "below"].itertuples(index=False):
-        rows.append(
-            {
-                "level": "community",
-                "id": r.community_id,
-                "name": r.name,
-                "district": r.district,
-                "street_code": r.street_code,
-                "rule_id": r.rule_id,
-                "article": r.article,
-                "shortfall_m2": r.shortfall_m2,
-                "message_zh": f"用房 {r.provided_m2:g} 平方米,应达 {r.required_m2:g} 平方米,"
-                f"缺 {r.shortfall_m2:g} 平方米",
-                "message_en": f"{r.provided_m2:g} m2 provided, {r.required_m2:g} m2 required, "
-                f"{r.shortfall_m2:g} m2 short",
-            }
-        )
-    rooms_rule = result.standard.first("station_rooms")
-    for r in c[c["n_missing_rooms"] > 0].itertuples(index=False):
-        no_station = r.has_station is False
-        rows.append(
-            {
-                "level": "station",
-                "id": r.community_id,
-                "name": r.name,
-                "district": r.district,
-                "street_code": r.street_code,
-                "rule_id": rooms_rule.id if rooms_rule else "",
-                "article": rooms_rule.article if rooms_rule else "",
-                "shortfall_m2": np.nan,
-                "message_zh": "没有社区服务工作站"
-                if no_station
-                else f"服务站缺少:{room_labels(r.missing_rooms)}",
-                "message_en": "no community service station"
-                if no_station
-                else f"station lacks: {room_labels(r.missing_rooms, 'en')}",
-            }
-        )
-    s = result.street_centres
-    for r in s[~s["compliant"].astype(bool)].itertuples(index=False) if len(s) else []:
-        rows.append(
-            {
-                "level": "street_centre",
-                "id": r.facility_id if r.facility_id is not None else r.street_code,
-                "name": r.name if r.name is not None else r.street,
-                "district": r.district,
-                "street_code": r.street_code,
-                "rule_id": r.rule_id,
-                "article": r.article,
-                "shortfall_m2": r.shortfall_m2,
-                "message_zh": "街道没有综合服务中心"
-                if r.status == "no_centre"
-                else f"街道中心 {r.provided_m2:g} 平方米,不足 {r.required_m2:g} 平方米",
-                "message_en": "the street has no service centre"
-                if r.status == "no_centre"
-                else f"street centre {r.provided_m2:g} m2, below {r.required_m2:g} m2",
-            }
-        )
-    v = result.rural
-    for r in v[~v["compliant"].astype(bool)].itertuples(index=False) if len(v) else []:
-        zh, en = [], []
-        if not r.station_ok:
-            zh.append(f"服务站 {r.station_m2:g} 平方米,不足 {r.station_required_m2:g}")
-            en.append(f"station {r.station_m2:g} m2, below {r.station_required_m2:g}")
-        if not r.square_ok:
-            zh.append(f"广场 {r.square_m2:g} 平方米,不足 {r.square_required_m2:g}")
-            en.append(f"square {r.square_m2:g} m2, below {r.square_required_m2:g}")
-        rows.append(
-            {
-                "level": "rural",
-                "id": r.community_id,
-                "name": r.name,
-                "district": r.district,
-                "street_code": r.street_code,
-                "rule_id": r.rule_id,
-                "article": r.article,
-                "shortfall_m2": r.station_shortfall_m2,
-                "message_zh": ";".join(zh),
-                "message_en": "; ".join(en),
-            }
-        )
-    columns = [
-        "level",
-        "id",
-        "name",
-        "district",
-        "street_code",
-        "rule_id",
-        "article",
-        "shortfall_m2",
-        "message_zh",
-        "message_en",
-    ]
-    return pd.DataFrame(rows, columns=columns)

@@ -303,3 +303,63 @@ def central_stations(
         message=message,
         details=details,
     )
+
+
+# -- the Art. 13 rule of a standard set ----------------------------------------------------------
+
+HUB_CHECK = "central_station"
+"""``check`` of the Art. 13 central-station rule (``max_walk_m``, ``same_street``,
+``applies_to_kinds``, ``eras``)."""
+
+
+@dataclass(frozen=True)
+class HubRule:
+    """Parameters of the Art. 13 hub model taken from a standard set.
+
+    Attributes
+    ----------
+    max_walk_m : float
+        Longest walk from a community to its hub (500 m, an assumption: the measures give no
+        distance; GB 50180-2018 10-minute life circle).
+    same_street : bool
+        Whether a hub serves only its own street (Art. 13: "由街道组织设立").
+    kinds, eras : tuple of str
+        Communities the hub may serve: old urban areas ("老城区"), never villages (Art. 36).
+    rule_id, article : str
+        For citing.
+    """
+
+    max_walk_m: float = 500.0
+    same_street: bool = True
+    kinds: tuple[str, ...] = ("urban",)
+    eras: tuple[str, ...] = ("old",)
+    rule_id: str = ""
+    article: str = "Art. 13"
+
+
+def hub_rule(standard=None) -> HubRule:
+    """The :class:`HubRule` of ``standard`` (an :class:`analysis.standards.StandardSet`);
+    the defaults above when the set has no ``central_station`` rule."""
+    rule = standard.first(HUB_CHECK) if standard is not None else None
+    if rule is None:
+        return HubRule()
+    return HubRule(
+        max_walk_m=float(rule.param("max_walk_m")),
+        same_street=bool(rule.param("same_street")),
+        kinds=tuple(rule.param("applies_to_kinds")),
+        eras=tuple(rule.param("eras")),
+        rule_id=rule.id,
+        article=rule.article,
+    )
+
+
+def hub_demand_mask(table: pd.DataFrame, rule: HubRule) -> np.ndarray:
+    """Rows of a compliance table a hub may serve: short of area, of the rule's kinds and eras.
+
+    ``table`` needs ``kind``, ``era`` and ``shortfall_m2``; villages (``kind == "rural"``) are
+    left out by the default rule even when their era is ``old``.
+    """
+    short = pd.to_numeric(table["shortfall_m2"], errors="coerce").fillna(0).gt(0).to_numpy()
+    return (
+        short & table["kind"].isin(rule.kinds).to_numpy() & table["era"].isin(rule.eras).to_numpy()
+    )

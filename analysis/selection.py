@@ -5,13 +5,24 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from layers.districts import find_district, short_name
+
 
 def district_codes(district: str, districts: pd.DataFrame | None = None) -> set[str]:
-    """6-digit codes matching ``district``: a code, a full name (道里区) or a short name (道里)."""
+    """6-digit codes matching ``district``: a code, a full name (道里区), a short name (道里)
+    or a former name (双城市, 阿城市, 呼兰县: :func:`layers.districts.find_district`)."""
     codes = {str(district)}
+    harbin = find_district(district)
+    if harbin is not None:
+        codes.add(harbin)
     if districts is not None and len(districts) and "name" in districts:
+        short = short_name(str(district))
         names = districts["name"].astype(str)
-        match = districts[(names == district) | (names.str.rstrip("区县市") == district)]
+        match = districts[
+            (names == district)
+            | (names.str.rstrip("区县市") == district)
+            | (names.map(short_name) == short)
+        ]
         codes |= set(match["district_code"].astype(str))
     return codes
 

@@ -36,6 +36,16 @@ PROVENANCES: tuple[str, ...] = (
     "assumption",
 )
 
+STRICTNESS: tuple[str, ...] = ("required", "target")
+"""How binding a rule is: ``required`` (the measures prescribe it: 按照……标准进行建设, 不少于) or
+``target`` (the measures ask to strive for it or list what is usually provided: 力争, 一般设,
+推行). Set per rule by the parameter ``strictness`` (default ``required``)."""
+
+STRICTNESS_LABELS: dict[str, tuple[str, str]] = {
+    "required": ("强制", "required"),
+    "target": ("目标", "target"),
+}
+
 PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
     "regulation": ("办法原文", "text of the measures"),
     "national_standard": ("国家标准", "national standard"),
@@ -93,6 +103,11 @@ class Rule:
             return self.params[name]
         except KeyError:
             raise StandardError(_unknown_param_message(self, name)) from None
+
+    @property
+    def strictness(self) -> str:
+        """``required`` or ``target`` (:data:`STRICTNESS`); ``required`` when not given."""
+        return str(self.params.get("strictness", "required"))
 
     def param_provenance(self, name: str) -> str:
         """Provenance of one parameter: ``assumption`` if noted so, else the rule's."""
@@ -235,6 +250,7 @@ def _parse_rule(raw: Mapping[str, Any], source: str) -> Rule:
                 f"规则 {raw['id']} 的假定说明指向不存在的参数 {name!r} / rule {raw['id']} "
                 f"notes an assumption for the unknown parameter {name!r}"
             )
+    _check_strictness(raw["id"], params.get("strictness", "required"))
     return Rule(
         id=raw["id"],
         check=raw["check"],
@@ -249,6 +265,14 @@ def _parse_rule(raw: Mapping[str, Any], source: str) -> Rule:
         assumptions=assumptions,
         defaults=copy.deepcopy(params),
     )
+
+
+def _check_strictness(rule_id: str, value: Any) -> None:
+    if value not in STRICTNESS:
+        raise StandardError(
+            f"规则 {rule_id} 的 strictness 应为 {'、'.join(STRICTNESS)} 之一,得到 {value!r} / "
+            f"strictness of rule {rule_id} must be one of {', '.join(STRICTNESS)}, got {value!r}"
+        )
 
 
 def _is_number(value: Any) -> bool:
@@ -331,6 +355,7 @@ def apply_overrides(
             if name not in rule.params:
                 raise StandardError(_unknown_param_message(rule, name))
             params[name] = _coerce(rule, name, rule.params[name], value, name)
+        _check_strictness(rule_id, params.get("strictness", "required"))
         rules[rule_id] = replace(rules[rule_id], params=params)
     merged = copy.deepcopy(dict(standard.overrides))
     for rule_id, changes in overrides.items():

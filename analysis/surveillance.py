@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -69,6 +70,21 @@ def targets_from_standard(standard=None) -> dict[str, float]:
             if key in rule.params:
                 out[key] = float(rule.params[key])
     return out
+
+
+def managed(communities: pd.DataFrame, management: str | Sequence[str]) -> np.ndarray:
+    """Rows whose ``management`` is ``management`` (one value or several, e.g. the
+    ``management`` list of the Art. 20 rule)."""
+    wanted = [management] if isinstance(management, str) else list(management)
+    return communities["management"].isin(wanted).to_numpy()
+
+
+def management_from_standard(standard=None) -> str | list[str]:
+    """The ``management`` types the Art. 20 rule binds (``["scattered"]``, 散住居民区)."""
+    rule = standard.first(SURVEILLANCE_CHECK) if standard is not None else None
+    if rule is not None and "management" in rule.params:
+        return list(rule.params["management"])
+    return "scattered"
 
 
 _STATUS_ALIASES = {
@@ -579,7 +595,7 @@ def derive_public_spaces(
     communities: gpd.GeoDataFrame,
     network_edges: gpd.GeoDataFrame,
     *,
-    management: str | None = "scattered",
+    management: str | Sequence[str] | None = "scattered",
     entrance_radius_m: float = 5.0,
     crs=None,
 ) -> gpd.GeoDataFrame:
@@ -601,7 +617,7 @@ def derive_public_spaces(
     work_crs = resolve_metric_crs(communities, network_edges, crs=crs)
     com = _to_metric(communities, work_crs)
     if management is not None and "management" in com.columns:
-        com = com[com["management"] == management]
+        com = com[managed(com, management)]
     edges = _to_metric(network_edges, work_crs)
     if not len(com) or edges is None or not len(edges):
         return _back(_empty(cols, work_crs), communities.crs)
@@ -828,12 +844,28 @@ def _camera_counts(cameras: gpd.GeoDataFrame, key: str) -> pd.DataFrame:
     return counts
 
 
-def _rates(frame: pd.DataFrame, working_target: float) -> pd.DataFrame:
+def _rates(
+    frame: pd.DataFrame, working_target: float, coverage_target: float = COVERAGE_TARGET
+) -> pd.DataFrame:
+    """Working rate against ``working_target``; ``fully_covered`` against ``coverage_target``.
+
+    Art. 20 asks for *all* public places ("全部公共部位"): lines (streets, alleys) and areas
+    (courtyards, squares) must each reach ``coverage_target`` (shares of length and of area
+    are not added up); a community without any public space is not fully covered.
+    """
     tot = frame["cameras_total"].astype(float)
     frame["working_rate"] = np.where(tot > 0, frame["cameras_working"] / tot.where(tot > 0), np.nan)
     frame["working_target"] = working_target
     frame["meets_working_target"] = frame["working_rate"] >= working_target - 1e-12
-    frame["fully_covered"] = frame["covered_share"] >= COVERAGE_TARGET - 1e-6
+    length = frame["public_length_m"].astype(float).to_numpy()
+    area = frame["public_area_m2"].astype(float).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_len = frame["covered_length_m"].to_numpy(float) / length
+        by_area = frame["covered_area_m2"].to_numpy(float) / area
+    lines_ok = (length <= 0) | (by_len >= coverage_target - 1e-6)
+    areas_ok = (area <= 0) | (by_area >= coverage_target - 1e-6)
+    frame["coverage_target"] = coverage_target
+    frame["fully_covered"] = lines_ok & areas_ok & ((length > 0) | (area > 0))
     return frame
 
 
@@ -843,15 +875,17 @@ def community_summary(
     communities: gpd.GeoDataFrame | None = None,
     *,
     working_target: float = WORKING_TARGET,
+    coverage_target: float = COVERAGE_TARGET,
 ) -> pd.DataFrame:
     """Per community: public length / area, covered, share, cameras total / working / broken.
 
     ``covered_share`` is the covered share of the length of line spaces where the community
     has any, otherwise the covered share of the area of its polygon spaces (a metre of street
     and a square metre of courtyard are not added up). ``working_rate`` is compared with the
-    98 % target of the national guidance (2015) and ``fully_covered`` with the 100 % coverage
-    of all public places asked by Art. 20. Cameras are counted in the community containing
-    them.
+    98 % target of the national guidance (2015); ``fully_covered`` asks ``coverage_target``
+    (100 %: all public places, Art. 20) of the lines *and* of the areas, so an unwatched
+    courtyard is not hidden by a watched street. Cameras are counted in the community
+    containing them.
     """
     sp = pd.DataFrame(coverage.spaces.drop(columns=coverage.spaces.geometry.name))
     sp["community_id"] = sp["community_id"].astype(object)
@@ -886,7 +920,7 @@ def community_summary(
     table["covered_share"] = np.where(table["public_length_m"] > 0, by_len, by_area)
     table["covered_share"] = table["covered_share"].clip(upper=1.0)
     table["covered_share_area"] = by_area.clip(upper=1.0)
-    table = _rates(table, working_target)
+    table = _rates(table, working_target, coverage_target)
     table.index.name = "community_id"
     table = table.reset_index()
     if communities is not None and len(communities):
@@ -910,6 +944,7 @@ def district_summary(
     districts: pd.DataFrame | None = None,
     *,
     working_target: float = WORKING_TARGET,
+    coverage_target: float = COVERAGE_TARGET,
 ) -> pd.DataFrame:
     """Per district: public length / area covered, cameras total / working / broken and the
     working rate against the 98 % target (national guidance 2015; Art. 20)."""
@@ -932,7 +967,7 @@ def district_summary(
         by_area = table["covered_area_m2"] / table["public_area_m2"]
     table["covered_share"] = np.where(table["public_length_m"] > 0, by_len, by_area)
     table["covered_share_area"] = by_area
-    table = _rates(table, working_target).reset_index()
+    table = _rates(table, working_target, coverage_target).reset_index()
     if districts is not None and len(districts) and "district_code" in districts:
         names = pd.DataFrame(districts[["district_code", "name"]]).drop_duplicates("district_code")
         table = table.merge(names, on="district_code", how="left")
@@ -1043,7 +1078,7 @@ def candidate_positions(
     *,
     lines: gpd.GeoDataFrame | None = None,
     line_spacing_m: float | None = None,
-    management: str | None = "scattered",
+    management: str | Sequence[str] | None = "scattered",
     corner_offset_m: float = 0.5,
     crs=None,
 ) -> gpd.GeoDataFrame:
@@ -1069,7 +1104,7 @@ def candidate_positions(
     com = _to_metric(communities, work_crs)
     if com is not None and len(com):
         if management is not None and "management" in com.columns:
-            com = com[com["management"] == management]
+            com = com[managed(com, management)]
         area = shapely.union_all(com.geometry.to_numpy()) if len(com) else shapely.Polygon()
     parts: list[tuple[str, np.ndarray]] = []
     nodes = _to_metric(network_nodes, work_crs)
@@ -1667,8 +1702,9 @@ def analyse_surveillance(
     crs=None,
     on_invalid: str = "raise",
     working_target: float = WORKING_TARGET,
-    management: str | None = "scattered",
+    management: str | Sequence[str] | None = "scattered",
     line_spacing_m: float | None = None,
+    coverage_target: float = COVERAGE_TARGET,
 ) -> SurveillanceResult:
     """Art. 20 surveillance check of a project (or of one ``district``).
 
@@ -1728,8 +1764,12 @@ def analyse_surveillance(
     )
     cov = space_coverage(spaces, views, crs=work_crs)
     counted = cams_m[cams_m["community_id"].notna()]
-    by_com = community_summary(cov, counted, com, working_target=working_target)
-    by_dis = district_summary(by_com, districts, working_target=working_target)
+    by_com = community_summary(
+        cov, counted, com, working_target=working_target, coverage_target=coverage_target
+    )
+    by_dis = district_summary(
+        by_com, districts, working_target=working_target, coverage_target=coverage_target
+    )
     repair = repair_list(cams_m, spaces, obstacles, crs=work_crs, views=views)
     if district is not None and len(repair):
         # broken cameras of the district, and those next to it that would cover some of it
@@ -1756,7 +1796,7 @@ def analyse_surveillance(
         )
         targets = cov.blind_spots
         if management is not None and com is not None and "management" in com.columns:
-            keep = set(com.loc[com["management"] == management, "community_id"])
+            keep = set(com.loc[managed(com, management), "community_id"])
             targets = targets[targets["community_id"].isin(keep).to_numpy()]
         placement = suggest_cameras(
             targets,

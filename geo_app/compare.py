@@ -34,9 +34,10 @@ from analysis.compare import (
 )
 from analysis.compliance import ComplianceInputError, as_code, normalize_name
 from analysis.coverage import community_coverage
-from analysis.standards import StandardError
+from analysis.standards import STRICTNESS_LABELS, StandardError
 from geo_app.i18n import normalise_lang, t
 from geo_app.project import Project, ProjectError
+from geo_app.spreadsheets import write_csv, write_xlsx
 from geo_app.workflows import (
     project_budgets,
     project_compliance,
@@ -117,6 +118,12 @@ class DistrictComparison:
                 ],
                 t("compare.col.article", lang): [
                     article_label(defs.at[m, "article"], lang) for m in self.metrics.index
+                ],
+                t("compare.col.strictness", lang): [
+                    STRICTNESS_LABELS.get(defs.at[m, "strictness"], ("", ""))[
+                        0 if lang == "zh" else 1
+                    ]
+                    for m in self.metrics.index
                 ],
             },
             index=self.metrics.index,
@@ -511,22 +518,17 @@ def write_comparison(
     table = comparison.display(lang).reset_index()
     table = table.rename(columns={"metric": t("compare.col.metric_id", lang)})
     if fmt == "csv":
-        if isinstance(out, str | os.PathLike):
-            table.to_csv(out, index=False, encoding="utf-8-sig")
-        else:
-            out.write(("\ufeff" + table.to_csv(index=False)).encode("utf-8"))
+        write_csv(table, out)
     else:
         raw = comparison.metrics.copy()
         raw.insert(0, "unit", comparison.definitions["unit"].reindex(raw.index))
         ranks = comparison.ranks.astype(object).where(comparison.ranks.notna(), None)
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name=t("compare.sheet.table", lang), index=False)
-            raw.reset_index().to_excel(
-                writer, sheet_name=t("compare.sheet.values", lang), index=False
-            )
-            ranks.reset_index().to_excel(
-                writer, sheet_name=t("compare.sheet.ranks", lang), index=False
-            )
+        sheets = {
+            t("compare.sheet.table", lang): table,
+            t("compare.sheet.values", lang): raw.reset_index(),
+            t("compare.sheet.ranks", lang): ranks.reset_index(),
+        }
+        write_xlsx(sheets, out)
     return Path(out) if isinstance(out, str | os.PathLike) else out
 
 

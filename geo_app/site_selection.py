@@ -22,13 +22,15 @@ import scipy.sparse as sp
 import shapely
 
 from analysis.distances import point_distances, representative_points
-from analysis.hubs import HubResult, central_stations
+from analysis.hubs import HubResult, HubRule, central_stations, hub_demand_mask, hub_rule
 from analysis.selection import district_codes
 from analysis.siting import InfeasibleError, SitingResult, max_cover, p_median, set_cover
 from geo_app.project import Project, ProjectError
-from geo_app.workflows import project_compliance, project_network
+from geo_app.workflows import project_compliance, project_network, project_standard
 
 MODELS: tuple[str, ...] = ("set-cover", "max-cover", "p-median", "hub")
+DEFAULT_DISTANCE_M = 500.0
+"""Walking distance of the covering models when none is given (10-minute life circle)."""
 CANDIDATE_LAYERS: tuple[str, ...] = ("boiler_rooms", "candidate_sites")
 WGS84 = "EPSG:4326"
 
@@ -141,8 +143,14 @@ def _district_filter(project: Project, district: str | None):
     return inside
 
 
-def _demand(project: Project, model: str, district: str | None, standard: str | None):
-    """Demand communities and the weight/shortfall columns of the model."""
+def _demand(
+    project: Project, model: str, district: str | None, standard: str | None, rule: HubRule
+):
+    """Demand communities and the weight/shortfall columns of the model.
+
+    The hub model serves the communities of the Art. 13 rule (old urban areas short of area,
+    :func:`analysis.hubs.hub_demand_mask`), never villages.
+    """
     communities = _require(project, "communities")
     if district:
         codes = district_codes(
@@ -159,10 +167,9 @@ def _demand(project: Project, model: str, district: str | None, standard: str | 
     table = table.set_index(table["community_id"].astype(str))
     demand = communities.copy()
     ids = demand["community_id"].astype(str)
-    demand["shortfall_m2"] = table["shortfall_m2"].reindex(ids).to_numpy()
-    demand["era_checked"] = table["era"].reindex(ids).to_numpy()
-    old = demand["era_checked"].eq("old") & demand["shortfall_m2"].gt(0)
-    return demand[old].drop(columns="era_checked")
+    checked = table.reindex(ids)[["kind", "era", "shortfall_m2"]].reset_index(drop=True)
+    demand["shortfall_m2"] = checked["shortfall_m2"].to_numpy()
+    return demand[hub_demand_mask(checked, rule)]
 
 
 def _cost_matrix(pairs: pd.DataFrame, rows: pd.Index, cols: pd.Index) -> sp.csr_matrix:
@@ -208,10 +215,10 @@ def run_site_selection(
     model: str,
     *,
     candidates: Sequence[str] = ("boiler_rooms",),
-    distance_m: float = 500.0,
+    distance_m: float | None = None,
     p: int | None = None,
     district: str | None = None,
-    same_street: bool = False,
+    same_street: bool | None = None,
     standard: str | None = None,
     time_limit: float | None = 60.0,
     G: nx.MultiDiGraph | None = None,
@@ -225,14 +232,18 @@ def run_site_selection(
         ``hub`` is the Art. 13 central-station model for old-area communities short of area.
     candidates : sequence of str
         Candidate layers: ``boiler_rooms`` (idle ones) and/or ``candidate_sites``.
-    distance_m : float
-        Walking distance of coverage (covering models, hub); p-median has no limit.
+    distance_m : float, optional
+        Walking distance of coverage (covering models, hub); p-median has no limit. Default:
+        the ``max_walk_m`` of the Art. 13 rule for the hub model (500 m), 500 m otherwise.
     p : int
         Number of sites (max-cover, p-median).
     district : str, optional
         Restrict demand and sites to one district (name or code).
-    same_street : bool
-        Hub model only: a hub serves only communities of its own street.
+    same_street : bool, optional
+        Hub model only: a hub serves only communities of its own street. Default: the
+        ``same_street`` of the Art. 13 rule (on: the street sets the central station up);
+        without a streets layer the default is dropped with a note, an explicit ``True``
+        is an error.
     G : networkx.MultiDiGraph, optional
         Walking network (default: the project's; straight line x 1.3 when it has none).
     """
@@ -241,6 +252,20 @@ def run_site_selection(
             f"未知模型 {model!r};可选 {', '.join(MODELS)} / unknown model {model!r}; "
             f"choose {', '.join(MODELS)}"
         )
+    rule = hub_rule(project_standard(project, standard)) if model == "hub" else HubRule()
+    if distance_m is None:
+        distance_m = rule.max_walk_m if model == "hub" else DEFAULT_DISTANCE_M
+    notes: list[str] = []
+    if model != "hub":
+        same_street = False
+    elif same_street is None:
+        same_street = rule.same_street
+        if same_street and not project.has_layer("streets"):
+            same_street = False
+            notes.append(
+                "项目没有街道图层,未按同街道限制中心服务站(第十三条)/ no streets layer: the "
+                "same-street rule of Art. 13 is not applied"
+            )
     if distance_m <= 0:
         raise ProjectError("步行距离须大于 0 / the walking distance must be positive")
     if model in ("max-cover", "p-median") and (p is None or p < 1):
@@ -256,18 +281,17 @@ def run_site_selection(
         "standard": standard or project.settings.standard_set,
     }
     report(0.05, "读取图层 / reading layers")
-    demand = _demand(project, model, district, standard)
+    demand = _demand(project, model, district, standard, rule)
     sites = candidate_sites(
         project, candidates, district_filter=_district_filter(project, district)
     )
     if model == "hub":
         sites = sites[sites["usable_area_m2"].notna()].reset_index(drop=True)
     G = project_network(project) if G is None else G
-    notes = (
-        []
-        if G is not None
-        else ["项目没有步行路网:按直线距离×1.3 估算 / no walking network: straight line x 1.3"]
-    )
+    if G is None:
+        notes.append(
+            "项目没有步行路网:按直线距离×1.3 估算 / no walking network: straight line x 1.3"
+        )
     cutoff = distance_m if model != "p-median" else None  # p-median: every walk counts
     report(0.2, "计算步行距离 / computing walking distances")
     pairs = point_distances(G, demand, sites, cutoff)

@@ -18,16 +18,23 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
-import pyogrio
 import streamlit as st
 
 from geo_app import maps
 from geo_app.i18n import t
 from geo_app.paths import DEFAULT_PROJECT, ENV_PROJECT, project_path
-from geo_app.project import Project, ProjectError, ProjectSettings
+from geo_app.postgis.store import PostGISStore, split_url
+from geo_app.project import Project, ProjectError, ProjectSettings, is_database_url
+from geo_app.sign_in import password_for
 from geo_app.workflows import project_network
 
-__all__ = ["DEFAULT_PROJECT", "ENV_PROJECT", "ProjectError", "project_path"]
+__all__ = [
+    "DEFAULT_PROJECT",
+    "ENV_PROJECT",
+    "ProjectError",
+    "is_database_url",
+    "project_path",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,40 @@ class FileKey:
     size: int
 
 
+SESSION_ACCOUNT = "db_account"
+"""``st.session_state`` key of the signed-in :class:`geo_app.sign_in.Account` (PostGIS)."""
+
+
+def project_location() -> str:
+    """What this session opens: the project file, or the signed-in account's database URL."""
+    base = base_location()
+    if not is_database_url(base):
+        return str(project_path())
+    account = st.session_state.get(SESSION_ACCOUNT)
+    if account is None:
+        raise ProjectError(f"{t('signin.needed', 'zh')} / {t('signin.needed', 'en')}")
+    return account.url
+
+
+def base_location() -> str:
+    """``$GEO_APP_PROJECT`` (a file or a database URL) or the demo project."""
+    return os.environ.get(ENV_PROJECT, "").strip() or str(DEFAULT_PROJECT)
+
+
+def _database_key(url: str) -> FileKey:
+    store = PostGISStore(url, password=password_for(url))
+    return FileKey(url, store.data_version()[0], -1)
+
+
+def open_project(key: FileKey) -> Project:
+    """The project of ``key`` (a file, or a database URL of a signed-in account)."""
+    return _open(key)
+
+
 def file_key(path: str | os.PathLike) -> FileKey:
     """Key of the current version of ``path``; raises ``ProjectError`` if it is missing."""
+    if is_database_url(path):
+        return _database_key(str(path))
     resolved = Path(path).expanduser().resolve()
     try:
         stat = resolved.stat()
@@ -63,11 +102,20 @@ class ProjectInfo:
 
     @property
     def path(self) -> Path:
-        """Resolved path of the project file."""
+        """Resolved path of the project file (a database project: its name as a path)."""
+        if is_database_url(self.key.path):
+            return Path(f"{split_url(self.key.path)[1]}.gpkg")
         return Path(self.key.path)
+
+    @property
+    def in_database(self) -> bool:
+        """Whether the project lives in the shared PostGIS database."""
+        return is_database_url(self.key.path)
 
 
 def _open(key: FileKey) -> Project:
+    if is_database_url(key.path):
+        return Project(PostGISStore(key.path, password=password_for(key.path)))
     try:
         return Project.open(key.path)
     except ProjectError:
@@ -88,16 +136,16 @@ def _project_info(key: FileKey) -> ProjectInfo:
         if name.startswith("scenario__"):
             continue
         try:
-            counts[name] = int(pyogrio.read_info(key.path, layer=name)["features"])
+            counts[name] = project.store.count_rows(name)
         except Exception:  # counts are informative only
             counts[name] = -1
     return ProjectInfo(key=key, settings=project.settings, layers=names, counts=counts)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _layer(key: FileKey, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
+def _layer(key: FileKey, name: str, as_of: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
     try:
-        return _open(key).layer(name)
+        return _open(key).layer(name, as_of=as_of)
     except ProjectError:
         raise
     except Exception as exc:
@@ -115,12 +163,12 @@ def network(key: FileKey) -> nx.MultiDiGraph | None:
 
 def load_info(path: str | os.PathLike | None = None) -> ProjectInfo:
     """Settings, layer names and feature counts of the project (cached per file version)."""
-    return _project_info(file_key(path or project_path()))
+    return _project_info(file_key(path or project_location()))
 
 
 def load_layer(name: str, path: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
     """Layer ``name`` of the project (cached per file version; do not modify in place)."""
-    return _layer(file_key(path or project_path()), name)
+    return _layer(file_key(path or project_location()), name)
 
 
 def load_layers(
@@ -133,9 +181,14 @@ def load_layers(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _views(
-    key: FileKey, names: tuple[str, ...], lang: str, districts: tuple[str, ...], limit: int
+    key: FileKey,
+    names: tuple[str, ...],
+    lang: str,
+    districts: tuple[str, ...],
+    limit: int,
+    as_of: str | None = None,
 ) -> list[maps.LayerView]:
-    layers = {n: _layer(key, n) for n in names}
+    layers = {n: _layer(key, n, as_of) for n in names}
     return maps.prepare_layers(layers, lang, districts, limit)
 
 
@@ -144,11 +197,14 @@ def map_views(
     district_codes: Iterable[str] = (),
     max_features: int = maps.DEFAULT_MAX_FEATURES,
     path: str | os.PathLike | None = None,
+    as_of: str | None = None,
 ) -> list[maps.LayerView]:
-    """Prepared map layers of the project (cached per file version, language and filter)."""
+    """Prepared map layers of the project (cached per file version, language, filter and
+    the date whose communities are shown, Art. 7; default today)."""
     info = load_info(path)
     names = tuple(n for n in maps.MAP_LAYERS if n in info.layers)
-    return _views(info.key, names, lang, tuple(sorted(district_codes)), int(max_features))
+    codes = tuple(sorted(district_codes))
+    return _views(info.key, names, lang, codes, int(max_features), as_of)
 
 
 def project_error(path: str | os.PathLike | None = None) -> str | None:

@@ -107,13 +107,53 @@ def show_map(m: folium.Map, height: int = 620, key: str = "map") -> None:
     )
 
 
+def sign_in_form(lang: str, base_url: str) -> None:
+    """The sign-in form of a database project; the password goes to the database only."""
+    from geo_app.sign_in import sign_in
+
+    st.title(t("signin.title", lang))
+    st.caption(t("signin.intro", lang))
+    with st.form("signin"):
+        user = st.text_input(t("signin.user", lang), key="signin_user")
+        password = st.text_input(t("signin.password", lang), type="password", key="signin_pw")
+        submitted = st.form_submit_button(t("signin.submit", lang), type="primary")
+    if submitted:
+        try:
+            st.session_state[state.SESSION_ACCOUNT] = sign_in(base_url, user, password)
+        except state.ProjectError as exc:
+            st.error(t("signin.failed", lang, error=exc))
+            return
+        finally:
+            st.session_state.pop("signin_pw", None)
+        st.rerun()
+
+
+def account_box(lang: str) -> None:
+    """Sidebar line with the signed-in account and a sign-out button."""
+    account = st.session_state.get(state.SESSION_ACCOUNT)
+    if account is None:
+        return
+    level = t(f"signin.level.{account.level}", lang)
+    st.sidebar.caption(
+        t("signin.signed_in", lang, user=account.user, level=level, unit=account.unit)
+    )
+    if st.sidebar.button(t("signin.sign_out", lang), key="signout"):
+        st.session_state.pop(state.SESSION_ACCOUNT, None)
+        st.rerun()
+
+
 def run_app() -> None:
-    """Entry point of ``streamlit_app.py``: page config, sidebar, navigation."""
+    """Entry point of ``streamlit_app.py``: page config, sidebar, sign-in, navigation."""
     from geo_app.pages import page_objects
 
     lang = language_switch()
     st.set_page_config(page_title=t("app.title", lang), page_icon="🗺️", layout="wide")
+    base = state.base_location()
+    if state.is_database_url(base) and state.SESSION_ACCOUNT not in st.session_state:
+        sign_in_form(lang, base)
+        return
     navigation = st.navigation(page_objects(lang))
     st.sidebar.caption(t("app.title", lang))
+    account_box(lang)
     project_box(lang)
     navigation.run()

@@ -24,6 +24,7 @@ import pandas as pd
 from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
 from analysis.compliance import (
     FUNDING_LABELS,
+    SCOPE_LABELS,
     STATUS_LABELS,
     ComplianceResult,
     check_compliance,
@@ -40,19 +41,23 @@ from analysis.coverage import (
 )
 from analysis.distances import DEFAULT_DETOUR
 from analysis.gaps import GapResult, gap_analysis
-from analysis.standards import StandardError, StandardSet, load_standard
+from analysis.rules_art36 import STARTED_LABELS
+from analysis.standards import STRICTNESS_LABELS, StandardError, StandardSet, load_standard
 from analysis.surveillance import (
     CameraSpec,
     SurveillanceResult,
     analyse_surveillance,
+    management_from_standard,
     normalise_status,
     targets_from_standard,
 )
 from geo_app.i18n import catalogue, field_label, layer_label, normalise_lang, t, value_label
 from geo_app.project import GeoPackageStore, Project, ProjectError
+from geo_app.spreadsheets import write_csv, write_xlsx
 from layers.importing import ImportResult, prepare_import, suggest_mapping
 from layers.io import LayerFileError, list_file_layers, read_uploaded_files, read_vector_file
 from layers.network import EDGES_LAYER, NODES_LAYER, load_walking_network
+from layers.registry import REGISTRY_LAYER, registered_areas
 from layers.schema import FACILITY_KINDS, get_schema
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
@@ -78,6 +83,9 @@ def _compliance_layers(project: Project) -> dict[str, pd.DataFrame]:
         )
     layers = {n: project.layer(n) for n in COMPLIANCE_LAYERS}
     layers["streets"] = project.layer("streets") if project.has_layer("streets") else None
+    if project.has_layer(REGISTRY_LAYER):  # Art. 14: registered areas where present
+        registry = project.layer(REGISTRY_LAYER)
+        layers["facilities"] = registered_areas(layers["facilities"], registry)
     return layers
 
 
@@ -87,6 +95,9 @@ def project_compliance(
     """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
     std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
     layers = _compliance_layers(project)
+    ratings = project.layer("ratings") if project.has_layer("ratings") else None
+    if std.first("failed_terms") is None:
+        ratings = None
     return check_compliance(
         layers["communities"],
         layers["facilities"],
@@ -94,6 +105,7 @@ def project_compliance(
         streets=layers["streets"],
         standard=std,
         district_classes=project.settings.district_classes,
+        ratings=ratings,
     )
 
 
@@ -135,6 +147,9 @@ COMPLIANCE_SHEET_NAMES: dict[str, str] = {
     "stations": "服务站用房",
     "street_centres": "街道中心",
     "rural": "农村社区",
+    "security": "治安防范",
+    "failed_terms": "星级届次",
+    "district_notes": "区县类别",
     "issues": "问题清单",
     "star_rewards": "星级奖励",
     "star_streets": "星级街道",
@@ -175,6 +190,10 @@ def filter_compliance(
     communities = keep(result.communities)
     street_centres = keep(result.street_centres)
     rural = keep(result.rural)
+    ids = set(communities["community_id"])
+    terms = result.failed_terms
+    if len(terms):
+        terms = terms[terms["community_id"].isin(ids)].reset_index(drop=True)
     return ComplianceResult(
         standard=result.standard,
         communities=communities,
@@ -183,6 +202,9 @@ def filter_compliance(
         rural=rural,
         by_street=summarize(communities, "street", street_centres=street_centres, rural=rural),
         by_district=summarize(communities, "district", street_centres=street_centres, rural=rural),
+        security=keep(result.security),
+        failed_terms=terms,
+        district_notes=result.district_notes,
     )
 
 
@@ -202,15 +224,6 @@ def compliance_sheets(
     return {k: sheets[k] for k in COMPLIANCE_SHEET_NAMES if k in sheets}
 
 
-def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable booleans/integers as plain objects (openpyxl cannot write ``pd.NA``)."""
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.BooleanDtype | pd.Int64Dtype):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
-
-
 def write_compliance(
     result: ComplianceResult,
     target: str | os.PathLike | BinaryIO,
@@ -228,22 +241,14 @@ def write_compliance(
     """
     fmt = fmt.lower().lstrip(".")
     if fmt == "csv":
-        if isinstance(target, str | os.PathLike):
-            result.communities.to_csv(target, index=False, encoding="utf-8-sig")
-        else:
-            text = result.communities.to_csv(index=False)
-            target.write(("\ufeff" + text).encode("utf-8"))
+        write_csv(result.communities, target)
         return
     if fmt != "xlsx":
         raise ValueError(
             f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
         )
     sheets = compliance_sheets(result, stars=stars, heating=heating)
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for key, frame in sheets.items():
-            _excel_frame(frame).to_excel(
-                writer, sheet_name=COMPLIANCE_SHEET_NAMES[key], index=False
-            )
+    write_xlsx({COMPLIANCE_SHEET_NAMES[key]: frame for key, frame in sheets.items()}, target)
 
 
 def compliance_export_bytes(
@@ -271,9 +276,13 @@ COMPLIANCE_COLUMNS: tuple[str, ...] = (
     "provided_m2",
     "shortfall_m2",
     "status",
+    "strictness",
     "rule_id",
     "article",
     "missing_rooms",
+    "one_station_ok",
+    "two_failed_terms",
+    "funding",
 )
 """Columns of the per-community table the compliance page shows, in order."""
 
@@ -284,6 +293,9 @@ _CODED = {
     "kind": lambda v, lang: value_label("communities", "kind", v, lang),
     "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
     "funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "strictness": lambda v, lang: STRICTNESS_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "scope": lambda v, lang: SCOPE_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "started": lambda v, lang: STARTED_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
     "payer": lambda v, lang: (
         t(f"compliance.payer.{v}", lang) if f"compliance.payer.{v}" in catalogue() else v
     ),
@@ -585,12 +597,21 @@ def preview_features(result: ImportResult, limit: int = 300) -> gpd.GeoDataFrame
     return gdf.iloc[:limit]
 
 
-def export_project_bytes(path: str | os.PathLike) -> bytes:
+def export_project_bytes(path: str | os.PathLike | Project) -> bytes:
     """The project GeoPackage as bytes (for a download button).
 
     Projects are written atomically (a complete new file replaces the old one), so the file
-    read here is always a whole, consistent GeoPackage that opens in QGIS.
+    read here is always a whole, consistent GeoPackage that opens in QGIS. A project of the
+    shared database is copied into a new GeoPackage (the rows the account can see).
     """
+    if isinstance(path, Project) and isinstance(path.store, GeoPackageStore):
+        path = path.store.path
+    if isinstance(path, Project):
+        with tempfile.TemporaryDirectory(prefix="geoapp-export-") as tmp:
+            copy = Project.create(Path(tmp) / "project.gpkg", path.settings)
+            names = path.store.list_layers()
+            copy.store.write_layers({n: path.store.read_layer(n) for n in names})
+            return (Path(tmp) / "project.gpkg").read_bytes()
     path = Path(path)
     try:
         return path.read_bytes()
@@ -627,6 +648,7 @@ SURVEILLANCE_COMMUNITY_COLUMNS = (
     "cameras_broken",
     "working_rate",
     "meets_working_target",
+    "fully_covered",
 )
 """Columns of the per-community table the surveillance page shows, in order."""
 REPAIR_COLUMNS = ("rank", "camera_id", "kind", "community_id", "gain_length_m", "gain_area_m2")
@@ -745,6 +767,8 @@ def project_surveillance(
         crs=project.metric_crs,
         on_invalid=on_invalid,
         working_target=targets["working_target"],
+        coverage_target=targets["coverage_target"],
+        management=management_from_standard(standard),
     )
 
 
@@ -908,7 +932,15 @@ def surveillance_table(
             out[col] = pd.to_numeric(out[col], errors="coerce").mul(100).round(1)
         elif col.endswith(("_m", "_m2")) and pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].round(1)
-        elif col in ("kind", "status", "management", "source", "severity", "meets_working_target"):
+        elif col in (
+            "kind",
+            "status",
+            "management",
+            "source",
+            "severity",
+            "meets_working_target",
+            "fully_covered",
+        ):
             out[col] = out[col].map(
                 lambda v, col=col: (
                     v if compliance_is_missing(v) else _surveillance_value(col, v, lang)

@@ -37,7 +37,13 @@ from scipy.sparse.csgraph import connected_components
 from shapely import affinity
 
 from layers.districts import CORE_DISTRICTS, OUTER_DISTRICTS, load_districts
-from layers.schema import ROOM_CODES, SCHEMAS
+from layers.schema import (
+    RENTAL_STATION_ROOM,
+    ROOM_CODES,
+    RURAL_ROOM_CODES,
+    SCHEMAS,
+    parse_rooms,
+)
 
 SAMPLE_SOURCE = "示例数据 / sample data"
 """Value of the ``source`` column of every synthetic row."""
@@ -96,7 +102,8 @@ def build_demo_layers(seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
         ``districts``, ``streets``, ``communities``, ``facilities``, ``boiler_rooms``,
         ``candidate_sites``, ``cameras``, ``public_spaces``, ``buildings``,
         ``network_nodes`` and ``network_edges``, each with the fields of
-        :mod:`layers.schema` plus ``source``.
+        :mod:`layers.schema` plus ``source``, and the table ``ratings`` (a DataFrame: three
+        terms of star ratings per community, Art. 33).
     """
     rng = np.random.default_rng(seed)
     districts = load_districts()
@@ -115,6 +122,7 @@ def build_demo_layers(seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
     candidate_sites = _candidate_sites(rng, communities)
     spaces, cameras, buildings = _scattered_details(rng, communities)
     nodes, edges = _network(rng, dm)
+    communities, facilities, ratings = _rule_data(seed, communities, facilities)
 
     metric = {
         "streets": streets,
@@ -133,7 +141,52 @@ def build_demo_layers(seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
         out[name] = _finish(name, frame)
     out["network_nodes"]["x"] = out["network_nodes"].geometry.x
     out["network_nodes"]["y"] = out["network_nodes"].geometry.y
+    out["ratings"] = ratings.assign(source=SAMPLE_SOURCE)
     return out
+
+
+def _rule_data(
+    seed: int, comm: pd.DataFrame, fac: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Fields of the rules of issue 14, from a generator of their own (the other layers stay
+    as they were): villages that started community construction and the Art. 36 rooms of their
+    stations, closed management (Art. 20), rental-housing stations sharing the police room
+    (Art. 20) and three terms of star ratings (Art. 33)."""
+    rng = np.random.default_rng(seed + 14)
+    comm, fac = comm.copy(), fac.copy()
+    rural = (comm["kind"] == "rural").to_numpy()
+    comm["community_started"] = ~rural | (rng.random(len(comm)) < 0.8)
+    p_closed = comm["management"].map({"regulated": 0.7, "basic": 0.2}).fillna(0.0)
+    comm["closed_management"] = rng.random(len(comm)) < p_closed.to_numpy()
+    village_station = (fac["kind"] == "rural_station").to_numpy()
+    texts = []
+    for _ in range(int(village_station.sum())):
+        keep = rng.random(len(RURAL_ROOM_CODES)) < 0.85
+        texts.append(",".join(r for r, k in zip(RURAL_ROOM_CODES, keep, strict=True) if k))
+    fac.loc[village_station, "rooms"] = texts
+    station = (fac["kind"] == "community_station").to_numpy()
+    rooms = fac["rooms"].astype(object).to_numpy()
+    rental = station & (rng.random(len(fac)) < 0.6)
+    fac["rooms"] = [
+        f"{r},{RENTAL_STATION_ROOM}" if add and "police_room" in parse_rooms(r) else r
+        for r, add in zip(rooms, rental, strict=True)
+    ]
+    rows = []
+    for cid in comm["community_id"]:
+        for term in (1, 2, 3):
+            stars = int(rng.choice(6, p=[0.25, 0.15, 0.2, 0.2, 0.13, 0.07]))
+            rows.append(
+                {
+                    "community_id": cid,
+                    "term": term,
+                    "stars": stars,
+                    "rated_at": f"{2011 + 2 * (term - 1)}-12-01",
+                }
+            )
+    ratings = pd.DataFrame(rows)
+    ratings["term"] = ratings["term"].astype("int64")
+    ratings["stars"] = ratings["stars"].astype("int64")
+    return comm, fac, ratings
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -63,11 +63,67 @@ DEFAULT_DISTRICT_CLASSES: dict[str, str] = {
 """Art. 11 class of every division by code; 双城 defaults to ``county`` (see module doc)."""
 
 
-def _short(name: str) -> str:
-    """Name without the 区/县/市 suffix (双城区 -> 双城); names of one syllable stay whole."""
+HISTORICAL_NAMES: dict[str, str] = {
+    "双城市": "230113",
+    "双城县": "230113",
+    "阿城市": "230112",
+    "阿城县": "230112",
+    "呼兰县": "230111",
+    "尚志县": "230183",
+    "五常县": "230184",
+}
+"""Former names of divisions that changed status (双城市 -> 双城区 in 2014, 阿城市 -> 阿城区 in
+2006, 呼兰县 -> 呼兰区 in 2004 ...): planners' tables and the measures' era still use them."""
+
+
+def short_name(name: str) -> str:
+    """Name without the 区/县/市 suffix (双城区 -> 双城); names of two characters stay whole."""
+    name = str(name).strip()
     if len(name) > 2 and name[-1] in "区县市":
         return name[:-1]
     return name
+
+
+def find_district(code_or_name: object) -> str | None:
+    """Code of the Harbin division named by a code, a name, a short or a historical name.
+
+    ``230113``, ``双城区``, ``双城``, ``双城市`` all give ``"230113"``; ``None`` when the text
+    names no Harbin division.
+    """
+    key = str(code_or_name).strip()
+    if key.endswith(".0") and key[:-2].isdigit():
+        key = key[:-2]
+    if key in HARBIN_DISTRICTS:
+        return key
+    if key in HISTORICAL_NAMES:
+        return HISTORICAL_NAMES[key]
+    short = short_name(key)
+    for code, name in HARBIN_DISTRICTS.items():
+        if key == name or short == short_name(name):
+            return code
+    for name, code in HISTORICAL_NAMES.items():
+        if short == short_name(name):
+            return code
+    return None
+
+
+def unknown_district_message(key: object) -> str:
+    """Bilingual message for a name or code that is no Harbin division, listing the known."""
+    known = "、".join(HARBIN_DISTRICTS.values())
+    return (
+        f"未知区县 {key!r};可用名称(可省略区/县/市,也接受双城市、阿城市、呼兰县等旧称)或代码:"
+        f"{known} / unknown district {key!r}; use a name (with or without 区/县/市, former names "
+        f"such as 双城市 accepted) or a 6-digit code of: {known}"
+    )
+
+
+def _same_district(key: object, code: str, name: str) -> bool:
+    """Whether an override key names the division ``code`` / ``name`` of a layer."""
+    text = str(key).strip()
+    if text in (code, name) or (text and short_name(text) == short_name(name)):
+        return True
+    found = find_district(text)
+    return found is not None and found == (find_district(code) or find_district(name))
 
 
 def apply_district_classes(
@@ -110,7 +166,9 @@ def apply_district_classes(
             )
         key = str(key).strip()
         hits = [
-            i for i, (c, n) in enumerate(zip(codes, names, strict=True)) if key in (c, n, _short(n))
+            i
+            for i, (c, n) in enumerate(zip(codes, names, strict=True))
+            if _same_district(key, c, n)
         ]
         if not hits:
             raise ValueError(
@@ -146,12 +204,25 @@ def load_districts(overrides: Mapping[str, str] | None = None) -> gpd.GeoDataFra
 
 
 def district_class(code_or_name: str, overrides: Mapping[str, str] | None = None) -> str:
-    """Art. 11 class of one Harbin division by code or name, after ``overrides``."""
-    key = str(code_or_name).strip()
-    for code, name in HARBIN_DISTRICTS.items():
-        if key in (code, name, _short(name)):
-            for okey, value in (overrides or {}).items():
-                if str(okey).strip() in (code, name, _short(name)):
-                    return value
-            return DEFAULT_DISTRICT_CLASSES[code]
-    raise KeyError(f"未知区县 {key!r} / unknown district {key!r}")
+    """Art. 11 class of one Harbin division by code or name, after ``overrides``.
+
+    Codes, full, short and former names are accepted alike (``230113``, ``双城区``, ``双城``,
+    ``双城市``), in ``code_or_name`` and in the keys of ``overrides``.
+
+    Raises
+    ------
+    KeyError
+        With a bilingual message listing the known divisions, for a name of none of them.
+    """
+    code = find_district(code_or_name)
+    if code is None:
+        raise KeyError(unknown_district_message(code_or_name))
+    for okey, value in (overrides or {}).items():
+        if find_district(okey) == code:
+            if value not in DISTRICT_CLASSES:
+                raise ValueError(
+                    f"区县类别 {value!r} 无效,可选 core、outer、county / "
+                    f"invalid district class {value!r}; choose core, outer or county"
+                )
+            return value
+    return DEFAULT_DISTRICT_CLASSES[code]

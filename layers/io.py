@@ -418,6 +418,52 @@ def _check_unpacked_size(path: Path, zf: zipfile.ZipFile) -> None:
             )
 
 
+def _unsafe_member(name: str) -> bool:
+    """Whether a zip member's name points outside the folder it is unpacked into."""
+    text = name.replace("\\", "/")
+    parts = text.split("/")
+    return text.startswith("/") or re.match(r"^[A-Za-z]:", text) is not None or ".." in parts
+
+
+def _check_member_names(path: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse archives with absolute member paths or ``..`` (they could name server files)."""
+    bad = [info.filename for info in zf.infolist() if _unsafe_member(info.filename)]
+    if bad:
+        names = ", ".join(bad[:5])
+        raise LayerFileError(
+            f"压缩包 {path.name} 含有绝对路径或“..”的文件名({names}),出于安全原因拒绝读取;"
+            "请只打包数据文件后重新上传",
+            f"archive {path.name} holds member names with an absolute path or '..' ({names}); "
+            "refused for safety: zip only the data files and upload again",
+        )
+
+
+def _extract_members(path: Path, zf: zipfile.ZipFile, folder: Path) -> None:
+    """Unpack every file member inside ``folder``, stopping when more than
+    :data:`MAX_ZIP_BYTES` come out (whatever sizes the archive declares)."""
+    root = folder.resolve()
+    budget = MAX_ZIP_BYTES
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        target = (root / info.filename).resolve()
+        if not target.is_relative_to(root):  # checked by name already; never write outside
+            raise LayerFileError(
+                f"压缩包 {path.name} 的成员 {info.filename} 指向文件夹之外",
+                f"archive member {info.filename} of {path.name} points outside its folder",
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                budget -= len(chunk)
+                if budget < 0:
+                    raise LayerFileError(
+                        f"压缩包 {path.name} 解压后超过 2 GB",
+                        f"archive {path.name} unpacks to over 2 GB",
+                    )
+                dst.write(chunk)
+
+
 def _read_zip(
     path: Path, *, layer: str | None, encoding: str | None, lon_col, lat_col
 ) -> gpd.GeoDataFrame:
@@ -426,37 +472,42 @@ def _read_zip(
     except zipfile.BadZipFile as exc:
         raise _not_geodata(path, "不是有效的 zip 压缩包", "not a valid zip archive") from exc
     with zf, tempfile.TemporaryDirectory(prefix="geoapp-zip-") as tmp:
+        _check_member_names(path, zf)
         _check_unpacked_size(path, zf)
-        members = _zip_members(zf)
-        # a shapefile is the .shp; other members of the same stem are its parts
-        shp = [m for m in members if m.lower().endswith(".shp")]
-        others = [m for m in members if Path(m).suffix.lower() not in (".shp",)]
-        candidates = shp + [m for m in others if m.lower().endswith((".gpkg", ".geojson", ".json"))]
-        if not candidates:
-            candidates = others
-        if layer is not None:
-            chosen = [m for m in candidates if Path(m).stem == layer]
-            if not chosen:
-                names = ", ".join(Path(m).stem for m in candidates) or "-"
-                raise LayerFileError(
-                    f"压缩包 {path.name} 中没有 {layer};包含:{names}",
-                    f"archive {path.name} has no {layer}; it holds: {names}",
-                )
-            candidates = chosen
-        if not candidates:
-            raise LayerFileError(
-                f"压缩包 {path.name} 中没有 Shapefile、GeoPackage、GeoJSON 或表格文件",
-                f"archive {path.name} holds no shapefile, GeoPackage, GeoJSON or table",
-            )
-        if len(candidates) > 1:
-            names = ", ".join(Path(m).stem for m in candidates)
-            raise LayerFileError(
-                f"压缩包 {path.name} 含多个数据文件({names}),请指定一个",
-                f"archive {path.name} holds several data files ({names}); choose one",
-            )
-        zf.extractall(tmp)
-        target = Path(tmp) / candidates[0]
+        chosen = _zip_data_member(path, _zip_members(zf), layer)
+        _extract_members(path, zf, Path(tmp))
+        target = Path(tmp).resolve() / chosen
         return read_vector_file(target, encoding=encoding, lon_col=lon_col, lat_col=lat_col)
+
+
+def _zip_data_member(path: Path, members: list[str], layer: str | None) -> str:
+    """The one data member of an archive to read (a shapefile's .shp before its parts)."""
+    shp = [m for m in members if m.lower().endswith(".shp")]
+    others = [m for m in members if Path(m).suffix.lower() not in (".shp",)]
+    candidates = shp + [m for m in others if m.lower().endswith((".gpkg", ".geojson", ".json"))]
+    if not candidates:
+        candidates = others
+    if layer is not None:
+        chosen = [m for m in candidates if Path(m).stem == layer]
+        if not chosen:
+            names = ", ".join(Path(m).stem for m in candidates) or "-"
+            raise LayerFileError(
+                f"压缩包 {path.name} 中没有 {layer};包含:{names}",
+                f"archive {path.name} has no {layer}; it holds: {names}",
+            )
+        candidates = chosen
+    if not candidates:
+        raise LayerFileError(
+            f"压缩包 {path.name} 中没有 Shapefile、GeoPackage、GeoJSON 或表格文件",
+            f"archive {path.name} holds no shapefile, GeoPackage, GeoJSON or table",
+        )
+    if len(candidates) > 1:
+        names = ", ".join(Path(m).stem for m in candidates)
+        raise LayerFileError(
+            f"压缩包 {path.name} 含多个数据文件({names}),请指定一个",
+            f"archive {path.name} holds several data files ({names}); choose one",
+        )
+    return candidates[0]
 
 
 # -- tables --------------------------------------------------------------------------------

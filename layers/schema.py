@@ -20,6 +20,20 @@ ROOM_CODES: tuple[str, ...] = (
 )
 """Art. 8 checklist of a community service station, in the order of the article."""
 
+RENTAL_STATION_ROOM = "rental_station"
+"""Art. 20: the rental-housing management station (出租房管理站), sharing the police room."""
+
+RURAL_ROOM_CODES: tuple[str, ...] = (
+    "convenience_station",
+    "health_station",
+    "reading_room",
+    "multipurpose_room",
+)
+"""Art. 36 "two stations, two rooms" of a village station (两站两室; the square is a facility)."""
+
+ALL_ROOM_CODES: tuple[str, ...] = (*ROOM_CODES, RENTAL_STATION_ROOM, *RURAL_ROOM_CODES)
+"""Every room code the ``rooms`` field of a facility may hold."""
+
 ROOM_LABELS: dict[str, tuple[str, str]] = {
     "service_hall": ("办事大厅", "service hall"),
     "police_room": ("警务室", "police room"),
@@ -29,6 +43,11 @@ ROOM_LABELS: dict[str, tuple[str, str]] = {
     "clinic": ("医务室", "clinic"),
     "elderly_daycare": ("老年人日间照料室", "elderly day care"),
     "pupil_care": ("小学生看护室", "pupil care"),
+    "rental_station": ("出租房管理站", "rental-housing management station"),
+    "convenience_station": ("便民服务站", "convenience service station"),
+    "health_station": ("卫生服务站", "health station"),
+    "reading_room": ("图书阅览室", "reading room"),
+    "multipurpose_room": ("多功能活动室", "multi-purpose room"),
 }
 
 FACILITY_KINDS: tuple[str, ...] = (
@@ -200,6 +219,38 @@ SCHEMAS: dict[str, LayerSchema] = {
                     minimum=0,
                     maximum=5,
                 ),
+                _f(
+                    "community_started",
+                    "bool",
+                    "已启动社区建设(村)",
+                    "community construction started (villages, Art. 36)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "closed_management",
+                    "bool",
+                    "封闭式管理",
+                    "closed management (Art. 20)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "valid_from",
+                    "str",
+                    "设立生效日期",
+                    "in force from (Art. 7)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "valid_to",
+                    "str",
+                    "撤销生效日期",
+                    "in force until (Art. 7)",
+                    required=False,
+                    nullable=True,
+                ),
             ),
             id_field="community_id",
         ),
@@ -218,10 +269,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                     "rooms",
                     "str",
                     "功能用房",
-                    "rooms (Art. 8)",
+                    "rooms (Art. 8, 20, 36)",
                     required=False,
                     nullable=True,
-                    list_of=ROOM_CODES,
+                    list_of=ALL_ROOM_CODES,
                 ),
                 _f("status", "str", "状态", "status", required=False, nullable=True),
             ),
@@ -315,6 +366,75 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _f("key", "int", "序号", "key", minimum=0),
                 _f("length", "float", "长度(米)", "length (m)", minimum=0),
             ),
+        ),
+        LayerSchema(
+            "ratings",
+            "星级评定",
+            "Star ratings",
+            (),
+            (
+                _f("community_id", "str", "社区编号", "community id"),
+                _f("term", "int", "届次", "term", nullable=True, minimum=1),
+                _f("stars", "int", "星级", "stars", minimum=0, maximum=5),
+                _f("rated_at", "str", "评定日期", "rated at", required=False, nullable=True),
+            ),
+            spatial=False,
+        ),
+        LayerSchema(
+            "community_changes",
+            "社区变更(第七条)",
+            "Community changes (Art. 7)",
+            (),
+            (
+                _f("change_id", "int", "变更编号", "change id", minimum=1),
+                _f(
+                    "kind",
+                    "str",
+                    "类型",
+                    "kind",
+                    allowed=("establish", "abolish", "split", "merge", "adjust"),
+                ),
+                _f("district_code", "str", "决定区县", "deciding district"),
+                _f("decision_date", "str", "决定日期", "decision date"),
+                _f("filed_city_at", "str", "报市备案日期", "filed with the city", nullable=True),
+                _f("effective_date", "str", "生效日期", "effective date"),
+                _f("old_ids", "str", "原社区", "old communities", nullable=True),
+                _f("new_ids", "str", "新社区", "new communities", nullable=True),
+            ),
+            id_field="change_id",
+            spatial=False,
+        ),
+        LayerSchema(
+            "housing_registry",
+            "公益用房登记(第十四条)",
+            "Public-benefit housing registry (Art. 14)",
+            (),
+            (
+                _f("facility_id", "str", "设施编号", "facility id"),
+                _f("community_id", "str", "社区编号", "community id"),
+                _f("ownership", "str", "权属", "ownership"),
+                _f("usable_area_m2", "float", "使用面积(平方米)", "usable area (m2)", **_AREA),
+                _f("use", "str", "用途", "use"),
+                _f("registered_by", "str", "登记人", "registered by"),
+                _f("registered_at", "str", "登记日期", "registered at"),
+                _f(
+                    "filed_civil_affairs_at",
+                    "str",
+                    "报区民政部门备案日期",
+                    "filed with district civil affairs",
+                    nullable=True,
+                ),
+                _f(
+                    "filed_state_assets_at",
+                    "str",
+                    "报区国资部门备案日期",
+                    "filed with district state assets",
+                    nullable=True,
+                ),
+                _f("status", "str", "状态", "status", allowed=("registered", "filed")),
+            ),
+            id_field="facility_id",
+            spatial=False,
         ),
     )
 }

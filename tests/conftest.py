@@ -42,3 +42,65 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"共享数据目录不存在 / shared data directory not found: {SHARED}")
     return SHARED
+
+
+# -- a throw-away PostgreSQL + PostGIS cluster for the shared-platform tests --------------------
+
+DAOLI, NANGANG = "230102", "230103"
+"""道里区 and 南岗区: the district of the district account, and a district it must not touch."""
+PASSWORDS = {"daoli": "daoli-pass-1", "street1": "street-pass-1", "comm1": "comm-pass-1"}
+"""Accounts of the tests: a 道里区 district, one of its streets and one of its communities."""
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(demo_project_path: Path):
+    """A local cluster started for the test session (as the postgres user when run as root),
+    prepared for the platform, with the three test accounts; stopped and removed at the end."""
+    import os
+    import shutil
+    import tempfile
+
+    from geo_app.postgis.cluster import ClusterError, postgres_bin, start_local_cluster
+    from geo_app.postgis.platform import add_account, init_platform
+    from geo_app.project import Project
+
+    try:
+        installed = (postgres_bin() / "initdb").exists()
+    except ClusterError:
+        installed = False
+    if not installed:
+        pytest.skip("PostgreSQL/PostGIS not installed (make test installs them from Debian)")
+    folder = Path(tempfile.mkdtemp(prefix="geoapp-pg-"))
+    folder.chmod(0o755)  # the cluster's files belong to the postgres user when run as root
+    cluster = start_local_cluster(folder / "cluster")
+    old = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = cluster.admin_password
+    try:
+        init_platform(cluster.url())
+        communities = Project.open(demo_project_path).layer("communities")
+        street = str(communities.loc[communities["district_code"] == DAOLI, "street_code"].iloc[0])
+        in_street = communities["street_code"] == street
+        community = str(communities.loc[in_street, "community_id"].iloc[0])
+        for name, level, unit in (
+            ("daoli", "district", DAOLI),
+            ("street1", "street", street),
+            ("comm1", "community", community),
+        ):
+            add_account(cluster.url(), name, level, unit, PASSWORDS[name])
+        yield cluster
+    finally:
+        cluster.stop()
+        if old is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = old
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def push_demo(cluster, demo_project_path: Path, project: str) -> str:
+    """Push the demo project to ``cluster`` as ``project``; its admin URL."""
+    from geo_app.cli import main
+
+    url = cluster.url(project=project)
+    assert main(["db", "push", str(demo_project_path), url, "--overwrite"]) == 0
+    return url

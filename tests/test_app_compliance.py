@@ -331,6 +331,7 @@ def test_page_opens_in_chinese_with_the_project_numbers(app, demo_project_path):
         "问题清单",
         "星级奖励(第三十三条)",
         "供暖费用(第三十二条)",
+        "一居一站、治安与星级届次",
     ]
 
 
@@ -409,3 +410,21 @@ def test_input_problems_are_a_table_not_a_traceback(demo_project_path, tmp_path,
     assert problems["行"].tolist() == [3, 6]
     assert problems["字段"].tolist() == ["households", "households"]
     assert problems["说明"].str.contains("不能为负数").any()
+
+
+def test_page_shows_strictness_and_the_art33_two_failed_terms(app, demo_project_path):
+    # issue 14: which shortfalls are binding (required) and which are targets, and the
+    # communities below the star standard in two consecutive terms (the demo has ratings)
+    result = project_compliance(Project.open(demo_project_path))
+    totals = result.totals()
+    assert totals["n_two_failed_terms"] > 0
+    assert _metrics(app)["连续两届未达星级"] == str(totals["n_two_failed_terms"])
+    table = _table(app)
+    below = table[table["状态"] == "未达标"]
+    expected = result.communities.loc[result.communities["status"] == "below", "strictness"]
+    labels = {"required": "强制", "target": "目标"}
+    assert sorted(below["约束性(强制/目标)"]) == sorted(expected.map(labels))
+    assert int(table["连续两届未达星级"].astype("boolean").sum()) == totals["n_two_failed_terms"]
+    terms = [d.value for d in app.dataframe if "连续两届未达标" in d.value.columns]
+    assert len(terms) == 1
+    assert int(terms[0]["连续两届未达标"].astype(bool).sum()) == totals["n_two_failed_terms"]

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
+import geo_app.gpkg_store
 import geo_app.project
 from geo_app.cli import app as cli_app
 from geo_app.cli import main
@@ -108,13 +109,13 @@ def test_rerun_does_not_reload_the_project(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ENTRY), default_timeout=120).run()
     assert not at.exception
     calls = []
-    original = geo_app.project.pyogrio.read_dataframe
+    original = geo_app.gpkg_store.pyogrio.read_dataframe
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("layer"))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(geo_app.project.pyogrio, "read_dataframe", counting)
+    monkeypatch.setattr(geo_app.gpkg_store.pyogrio, "read_dataframe", counting)
     at.selectbox(key="explorer_basemap").set_value("none").run()
     assert not at.exception
     assert calls == []  # cached: nothing read from the file again

@@ -312,3 +312,12 @@ def test_page_on_the_demo_project(demo_project_path, tmp_path, monkeypatch):
     compare = at.dataframe[-1].value
     assert compare["名称"].tolist() == ["道外区中心站", "道外区全覆盖"]
     assert compare["模型"].tolist() == ["第十三条社区中心服务站", "最少站点全覆盖"]
+
+
+def test_hub_defaults_come_from_the_art13_rule(demo_project_path, monkeypatch):
+    # issue 14: the street organises the central station (Art. 13), so the same-street rule is
+    # on by default where the project has streets; the walking limit is the rule's 500 m
+    at = _app(demo_project_path, monkeypatch)
+    assert not at.exception
+    assert at.checkbox(key="site_same_street").value is True
+    assert at.number_input(key="site_distance").value == 500.0

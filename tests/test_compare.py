@@ -314,6 +314,26 @@ def test_surveillance_counts_only_scattered_public_spaces():
     assert math.isnan(table.at["compliance_rate", "甲"])
 
 
+def test_surveillance_coverage_counts_courtyards_beside_streets():
+    """A fully watched street and an unwatched 3,600 m2 courtyard: 0 %, not 100 % (Art. 20)."""
+    by_community = pd.DataFrame(
+        {
+            "community_id": ["c1", "c2"],
+            "district_code": ["230102", "230103"],
+            "management": ["scattered", "scattered"],
+            "cameras_total": [4, 4],
+            "cameras_working": [4, 4],
+            "public_length_m": [100.0, 100.0],
+            "covered_length_m": [100.0, 100.0],
+            "public_area_m2": [3600.0, 400.0],
+            "covered_area_m2": [0.0, 300.0],
+        }
+    )
+    table = district_metrics({"230102": "甲", "230103": "乙"}, surveillance=by_community)
+    assert table.at["public_space_camera_coverage", "甲"] == pytest.approx(0.0)
+    assert table.at["public_space_camera_coverage", "乙"] == pytest.approx(0.75)
+
+
 def test_metric_definitions_registry_is_consistent():
     defs = metric_definitions()
     assert list(defs.index) == list(METRIC_IDS)
@@ -413,7 +433,8 @@ def test_cli_writes_csv_and_xlsx(small_project, tmp_path, capsys):
     out = tmp_path / "out" / "compare.csv"
     assert main(["compare", path, "--districts", "道里", "南岗区", "--out", str(out)]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig").set_index("指标代码")
-    assert list(table.columns[3:5]) == ["道里区", "南岗区"]
+    assert list(table.columns[3:6]) == ["约束性", "道里区", "南岗区"]
+    assert table.at["compliance_rate", "约束性"] == "强制"  # Art. 11/12: required
     assert float(table.at["idle_boiler_area_m2", "南岗区"]) == 250.0
     assert "2 个区县" in capsys.readouterr().out
     xlsx = tmp_path / "compare.xlsx"

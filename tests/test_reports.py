@@ -41,7 +41,8 @@ needs_poppler = pytest.mark.skipif(
 # -- fixtures: one project copy, one context, each format once -----------------------------------
 @pytest.fixture(scope="module")
 def project_path(demo_project_path, tmp_path_factory) -> Path:
-    """A copy of the demo project with the hub scenario of 道外区 saved (1000 m walk)."""
+    """A copy of the demo project with the hub scenario of 道外区 saved (1000 m walk, across
+    streets)."""
     path = tmp_path_factory.mktemp("reports") / "demo_copy.gpkg"
     shutil.copyfile(demo_project_path, path)
     project = Project.open(path)
@@ -51,6 +52,7 @@ def project_path(demo_project_path, tmp_path_factory) -> Path:
         candidates=("boiler_rooms", "candidate_sites"),
         distance_m=1000.0,
         district=DAOWAI,
+        same_street=False,  # across streets (Art. 13 default is the street's own): more sites
     )
     assert len(selection.chosen_sites) >= 2  # the test needs sites to look for
     save_site_selection(project, selection, SCENARIO)
@@ -165,6 +167,7 @@ def test_docx_opens_and_holds_the_tables(docx_file, compliance, chosen):
         "现有面积(平方米)",
         "缺口(平方米)",
         "状态",
+        "约束性",
         "条款",
         "缺少的功能用房(第八条)",
     )

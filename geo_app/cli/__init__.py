@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "surveillance",
     "compare",
     "report",
+    "db",
     "app",
 )
 
@@ -43,6 +44,20 @@ def add_standard_option(parser: argparse.ArgumentParser) -> None:
             "标准集(默认取项目设置)/ standard set (default: the project's); "
             f"available: {', '.join(available_standards())}"
         ),
+    )
+
+
+def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--as-of DATE`` option: assess the communities in force on a date (Art. 7)."""
+    from layers.community_changes import parse_date
+
+    parser.add_argument(
+        "--as-of",
+        type=lambda text: parse_date(text, "--as-of"),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="按该日有效的社区评估(第七条,默认今天)/ communities in force on this date "
+        "(Art. 7; default today)",
     )
 
 

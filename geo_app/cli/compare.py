@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo_app.cli import CommandError, add_standard_option
+from geo_app.cli import CommandError, add_as_of_option, add_standard_option
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.compare import COMPARE_FORMATS, project_district_metrics, write_comparison
 from geo_app.i18n import t
 from geo_app.project import Project
@@ -50,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="不计算监控指标(较快)/ skip the Art. 20 camera metrics (faster)",
     )
+    add_overwrite_project_option(parser)
+    add_as_of_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -60,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
         )
+    check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     comparison = project_district_metrics(
         project,
         args.districts,

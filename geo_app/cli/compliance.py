@@ -15,7 +15,8 @@ from pathlib import Path
 
 from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
-from geo_app.cli import CommandError, add_standard_option
+from geo_app.cli import CommandError, add_as_of_option, add_standard_option
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.workflows import (
     COMPLIANCE_SHEET_NAMES,
@@ -47,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True, help="输出文件 .csv 或 .xlsx / output file (.csv or .xlsx)"
     )
     add_standard_option(parser)
+    add_overwrite_project_option(parser)
+    add_as_of_option(parser)
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="摘要语言 / summary language"
     )
@@ -90,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
         )
+    check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     std = project_standard(project, args.standard)
     try:
         result = project_compliance(project, std)

@@ -34,8 +34,10 @@ from analysis.coverage import (
     minutes_to_metres,
 )
 from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
-from geo_app.cli import CommandError
+from geo_app.cli import CommandError, add_as_of_option
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
+from geo_app.spreadsheets import write_csv, write_xlsx
 from geo_app.workflows import project_coverage, project_network, walking_speed
 from layers.schema import FACILITY_KIND_LABELS, FACILITY_KINDS
 
@@ -103,14 +105,14 @@ def _write_coverage(result: CoverageResult, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     table = _community_table(result)
     if suffix == ".csv":
-        table.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(table, out)
     elif suffix == ".xlsx":
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name=SHEET_NAMES["communities"], index=False)
-            if len(result.streets):
-                result.streets.to_excel(writer, sheet_name=SHEET_NAMES["streets"], index=False)
-            if len(result.districts):
-                result.districts.to_excel(writer, sheet_name=SHEET_NAMES["districts"], index=False)
+        sheets = {SHEET_NAMES["communities"]: table}
+        for name in ("streets", "districts"):
+            frame = getattr(result, name)
+            if len(frame):
+                sheets[SHEET_NAMES[name]] = frame
+        write_xlsx(sheets, out)
     elif suffix == ".gpkg":
         geo = gpd.GeoDataFrame(
             table, geometry=result.communities.geometry.to_numpy(), crs=result.communities.crs
@@ -146,7 +148,9 @@ def run_coverage(args: argparse.Namespace) -> int:
             f"unsupported output {out.suffix or out.name} (use .csv .xlsx .gpkg)"
         )
     _check_kind(args.facility_kind)
+    check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     distance, minutes = _distance_arg(args, project)
     if distance <= 0:
         raise CommandError("覆盖距离须大于 0 / the distance must be positive")
@@ -195,7 +199,9 @@ def run_isochrones(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".gpkg":
         raise CommandError("等时圈输出须为 .gpkg / isochrones are written to a .gpkg file")
     _check_kind(args.facility_kind)
+    check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
+    project.as_of = args.as_of
     facilities = _layer(project, "facilities")
     if not (facilities.get("kind") == args.facility_kind).any():
         raise CommandError(
@@ -273,6 +279,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="无路网时的绕行系数 / detour factor of the no-network fallback",
     )
     p.add_argument("--out", required=True, help="输出文件 .csv/.xlsx/.gpkg / output file")
+    add_overwrite_project_option(p)
+    add_as_of_option(p)
     p.set_defaults(func=run_coverage)
 
     q = subparsers.add_parser(
@@ -309,4 +317,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--detour", type=float, default=DEFAULT_DETOUR, help="绕行系数 / detour")
     q.add_argument("--out", required=True, help="输出 .gpkg / output GeoPackage")
+    add_overwrite_project_option(q)
+    add_as_of_option(q)
     q.set_defaults(func=run_isochrones)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyogrio
 
 from geo_app.cli import CommandError
+from geo_app.cli._outputs import check_output
 
 _LABELS = {
     "districts": "区县",
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"输出文件须以 .gpkg 结尾:{out} / the output file must end in .gpkg: {out}"
         )
+    check_output(out, overwrite_project=True)
     if out.exists() and not args.overwrite:
         raise CommandError(
             f"文件已存在:{out},如需覆盖请加 --overwrite / "

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from geo_app.cli import CommandError
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.reports import FORMATS, build_report_context, render_report
 
@@ -40,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="语言 / language (default zh)"
     )
+    add_overwrite_project_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             f"无法从 {out.name} 判断格式,请用 --format {{{','.join(FORMATS)}}} / cannot tell "
             f"the format from {out.name}; give --format {{{','.join(FORMATS)}}}"
         )
+    check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     context = build_report_context(
         project, args.district, scenario=args.scenario, lang=args.lang, progress=_progress

@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 
 from geo_app.cli import CommandError
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.site_selection import (
     CANDIDATE_LAYERS,
@@ -38,15 +39,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="候选图层,逗号分隔 / candidate layers, comma separated "
         f"({', '.join(CANDIDATE_LAYERS)})",
     )
-    parser.add_argument("--distance", type=float, default=500.0, help="步行距离(米)/ metres")
+    parser.add_argument(
+        "--distance",
+        type=float,
+        default=None,
+        help="步行距离(米;中心站默认取第十三条规则的 max_walk_m,其他模型 500)/ metres "
+        "(hub default: the Art. 13 rule's max_walk_m; others 500)",
+    )
     parser.add_argument("--p", type=int, default=None, help="站点数 / number of sites")
     parser.add_argument("--district", default=None, help="区县名称或代码 / district name or code")
     parser.add_argument(
-        "--same-street", action="store_true", help="中心站只服务本街道 / hubs serve own street"
+        "--same-street",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="中心站只服务本街道(默认开启:第十三条由街道组织设立;--no-same-street 关闭)/ "
+        "hubs serve their own street (on by default, Art. 13; --no-same-street to switch off)",
     )
     parser.add_argument("--time-limit", type=float, default=60.0, help="求解时限(秒)/ seconds")
     parser.add_argument("--scenario", default=None, help="方案名称 / scenario name")
     parser.add_argument("--out", required=True, help="结果 GeoPackage / result .gpkg")
+    add_overwrite_project_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -61,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("请给出候选图层 / give at least one candidate layer")
     if not str(args.out).lower().endswith(".gpkg"):
         raise CommandError(f"结果须为 .gpkg 文件:{args.out} / --out must be a .gpkg file")
+    check_output(args.out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     selection = run_site_selection(
         project,

@@ -21,6 +21,7 @@ import geopandas as gpd
 
 from analysis.surveillance import CameraValidationError
 from geo_app.cli import CommandError
+from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
 from geo_app.workflows import project_surveillance, surveillance_spec, write_surveillance
 
@@ -38,6 +39,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("project", help="项目文件 / project GeoPackage")
     p.add_argument("--out", required=True, help="结果文件 / result GeoPackage")
+    add_overwrite_project_option(p)
     p.add_argument("--district", help="只分析该区县(名称或代码)/ only this district (name or code)")
     p.add_argument("--range", type=float, default=30.0, help="新增监控视距(米)/ new camera range m")
     p.add_argument("--fov", type=float, default=90.0, help="新增监控视场角(度)/ new camera fov")
@@ -87,11 +89,9 @@ def run(args: argparse.Namespace) -> int:
         extra = gpd.read_file(path)
         if extra.crs is None:
             extra = extra.set_crs("EPSG:4326")
-    out_path = Path(args.out)
-    if out_path.resolve() == Path(args.project).resolve():
-        raise CommandError(
-            "结果文件不能覆盖项目文件 / the result file must not be the project file"
-        )
+    out_path = check_output(
+        args.out, projects=[args.project], overwrite_project=args.overwrite_project
+    )
     try:
         result = project_surveillance(
             project,

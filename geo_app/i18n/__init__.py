@@ -32,6 +32,8 @@ DEFAULT_LANG = "zh"
 LANGUAGE_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 CATALOGUE_PATH = Path(__file__).with_name("messages.toml")
+CATALOGUE_PATHS: tuple[Path, ...] = (CATALOGUE_PATH, Path(__file__).with_name("platform.toml"))
+"""The message files: the app's, and the shared platform's (sign-in, history, registry)."""
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:
@@ -48,8 +50,11 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """All messages, ``{key: {"zh": text, "en": text}}`` (read once from ``messages.toml``)."""
-    with open(CATALOGUE_PATH, "rb") as fh:
-        return _flatten(tomllib.load(fh))
+    out: dict[str, dict[str, str]] = {}
+    for path in CATALOGUE_PATHS:
+        with open(path, "rb") as fh:
+            out.update(_flatten(tomllib.load(fh)))
+    return out
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("site_selection", "site_selection.title", ":material/location_on:", "site-selection"),
     PageSpec("compare", "compare.title", ":material/compare:", "compare"),
     PageSpec("reports", "reports.title", ":material/description:", "reports"),
+    PageSpec("registry", "registry.title", ":material/assignment:", "registry"),
+    PageSpec("history", "history.title", ":material/history:", "history"),
 )
 """Pages in menu order; the default page opens first."""
 

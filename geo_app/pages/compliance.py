@@ -82,7 +82,7 @@ def _options(table: pd.DataFrame, code: str, name: str) -> dict[str, str]:
 
 def _metrics(view: ComplianceResult, lang: str) -> None:
     totals = view.totals()
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].metric(
         t("compliance.m_below", lang),
         f"{totals['n_below']} / {totals['n_assessed']}",
@@ -108,6 +108,41 @@ def _metrics(view: ComplianceResult, lang: str) -> None:
         totals["n_rural_below"],
         help=t("compliance.m_rural_help", lang),
     )
+    cols[5].metric(
+        t("compliance.m_two_failed", lang),
+        totals["n_two_failed_terms"] if len(view.failed_terms) else "–",
+        help=t("compliance.m_two_failed_help", lang),
+    )
+
+
+def _district_notes(view: ComplianceResult, lang: str) -> None:
+    """Art. 11: districts whose class in the layer was replaced by the measures' class."""
+    notes = view.district_notes
+    if notes is None or notes.empty:
+        return
+    texts = notes["message_zh" if lang == "zh" else "message_en"]
+    st.warning(t("compliance.district_notes", lang) + " " + " ".join(texts))
+
+
+def _rules_tab(view: ComplianceResult, lang: str) -> None:
+    """Art. 8 one station, Art. 20 rental stations / closed management, Art. 33 terms."""
+    c = view.communities
+    st.markdown(f"**{t('compliance.rules_one_station', lang)}**")
+    flagged = c[c["one_station_ok"].astype(object).eq(False).to_numpy()]
+    _table(
+        flagged,
+        lang,
+        ["community_id", "name", "district", "n_stations", "shared_station_ids", "strictness"],
+        key="compliance_one_station",
+    )
+    st.markdown(f"**{t('compliance.rules_security', lang)}**")
+    sec = view.security
+    _table(sec[sec["message_zh"] != ""] if len(sec) else sec, lang, key="compliance_security")
+    st.markdown(f"**{t('compliance.rules_terms', lang)}**")
+    if not len(view.failed_terms):
+        st.info(t("compliance.rules_no_ratings", lang))
+    else:
+        _table(view.failed_terms, lang, key="compliance_terms", standard=view.standard)
 
 
 def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
@@ -258,6 +293,7 @@ def render() -> None:
     if view.totals()["n_assessed"] == 0:
         st.info(t("compliance.no_area_rule", lang, standard=standard))
     st.caption(view.summary_text(lang))
+    _district_notes(view, lang)
     _map(view, districts, lang)
 
     st.subheader(t("compliance.table_title", lang))
@@ -277,6 +313,7 @@ def render() -> None:
             t("compliance.tab_issues", lang),
             t("compliance.tab_stars", lang),
             t("compliance.tab_heating", lang),
+            t("compliance.tab_rules", lang),
         ]
     )
     with tabs[0]:
@@ -289,3 +326,5 @@ def render() -> None:
         _stars_tab(data, districts, streets, lang)
     with tabs[4]:
         _heating_tab(data, districts, lang)
+    with tabs[5]:
+        _rules_tab(view, lang)

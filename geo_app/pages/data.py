@@ -276,7 +276,7 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
         help=None if result.ok else t("data.import_blocked", lang),
     ):
         done = workflows.import_file(
-            Project.open(info.path),
+            state.open_project(info.key),
             layer,
             source,
             mapping=mapping,
@@ -306,7 +306,7 @@ def _export_section(info: state.ProjectInfo, lang: str) -> None:
     st.caption(t("data.export_help", lang))
     st.download_button(
         t("data.export", lang),
-        data=lambda: workflows.export_project_bytes(info.path),
+        data=lambda: workflows.export_project_bytes(state.open_project(info.key)),
         file_name=info.path.name,
         mime="application/geopackage+sqlite3",
         on_click="ignore",

@@ -7,6 +7,8 @@ of the sidebar language switch. Large layers start switched off and are limited.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -75,7 +77,16 @@ def render() -> None:
         key="explorer_limit",
     )
 
-    views = state.map_views(lang, selected, limit)
+    as_of = None
+    if "community_changes" in info.layers:  # Art. 7: communities in force on a date
+        day = st.date_input(
+            t("explorer.as_of", lang),
+            value=date.today(),
+            help=t("explorer.as_of_help", lang),
+            key="explorer_as_of",
+        )
+        as_of = day.isoformat()
+    views = state.map_views(lang, selected, limit, as_of=as_of)
     if not views:
         st.info(t("explorer.no_layers", lang))
         return

@@ -19,7 +19,7 @@ import streamlit as st
 
 from geo_app import state, ui, workflows
 from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
-from geo_app.project import Project, ProjectError
+from geo_app.project import ProjectError
 from geo_app.reports import FORMATS, MIME, build_report_context, report_bytes
 from geo_app.reports.context import scenarios_for_district
 
@@ -74,7 +74,7 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
         format_func=lambda c: names.get(c, c),
         key="reports_district",
     )
-    saved = scenarios_for_district(Project.open(info.path), district)
+    saved = scenarios_for_district(state.open_project(info.key), district)
     choices = [RUN_NOW, *saved["name"].astype(str)]
     scenario = row[1].selectbox(
         t("reports.scenario_label", lang),
@@ -117,7 +117,7 @@ def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated
     start = time.perf_counter()
     try:
         context = build_report_context(
-            Project.open(info.path),
+            state.open_project(info.key),
             request.district,
             scenario=request.scenario or None,
             lang=request.lang,

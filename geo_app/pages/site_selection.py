@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from analysis.hubs import HubRule, hub_rule
+from analysis.standards import StandardError, load_standard
 from geo_app import maps, maps_planning, site_selection, state, ui, workflows
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
@@ -129,6 +131,16 @@ def _model_label(model: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _hub_rule(info: state.ProjectInfo) -> HubRule:
+    """The Art. 13 hub rule of the project's standard set (walking limit, same street)."""
+    try:
+        settings = info.settings
+        overrides = settings.standard_overrides
+        return hub_rule(load_standard(settings.standard_set, overrides))
+    except StandardError:
+        return HubRule()
+
+
 def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tuple[Params, bool]:
     """The widgets; returns the chosen parameters and whether run was clicked."""
     models = list(site_selection.MODELS)
@@ -166,12 +178,13 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
         help=t("site_selection.district_help", lang),
         key="site_district",
     )
+    rule = _hub_rule(info)
     row2 = st.columns([2, 2, 3, 1])
     distance = row2[0].number_input(
         t("site_selection.distance", lang),
         min_value=50.0,
         max_value=5000.0,
-        value=500.0,
+        value=float(rule.max_walk_m),
         step=50.0,
         format="%.0f",
         help=t("site_selection.distance_help", lang),
@@ -189,6 +202,7 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
     )
     same_street = row2[2].checkbox(
         t("site_selection.same_street", lang),
+        value=bool(rule.same_street) and "streets" in info.layers,  # needs the streets
         disabled=model != "hub",
         help=t("site_selection.same_street_help", lang),
         key="site_same_street",
@@ -264,7 +278,7 @@ def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None
         t("site_selection.save_button", lang), icon=":material/save:", key="site_save"
     ):
         try:
-            site_selection.save_site_selection(Project.open(info.path), selection, name)
+            site_selection.save_site_selection(state.open_project(info.key), selection, name)
         except ProjectError as exc:
             st.error(t("site_selection.save_failed", lang, error=exc))
         else:
@@ -273,7 +287,7 @@ def _save(info: state.ProjectInfo, params: Params, selection, lang: str) -> None
 
 def _compare(info: state.ProjectInfo, lang: str) -> None:
     st.subheader(t("site_selection.compare_title", lang))
-    table = site_selection.compare_scenarios(Project.open(info.path))
+    table = site_selection.compare_scenarios(state.open_project(info.key))
     if not len(table):
         st.info(t("site_selection.compare_empty", lang))
         return

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.budgets import heating_costs
-from analysis.compliance import ComplianceInputError
+from analysis.compliance import ComplianceInputError, gap_kinds
 from analysis.coverage import community_coverage
+from analysis.hubs import hub_demand_mask, hub_rule
 from analysis.selection import district_codes
 from analysis.standards import StandardSet
 from geo_app import workflows
@@ -53,7 +54,8 @@ GAP_DISTANCE = 500.0
 DEFAULT_MODEL = "hub"
 """Model run when no scenario is given: the Art. 13 central service stations."""
 DEFAULT_DISTANCE_M = 500.0
-"""Walking distance of the run made when no scenario is given (as on the site-selection page)."""
+"""Walking distance shown when a saved scenario does not record one (the run made when no
+scenario is given uses the Art. 13 rule's ``max_walk_m``)."""
 SCENARIO_LAYERS = ("chosen_sites", "assignments", "radiation_lines", "unserved")
 
 
@@ -365,6 +367,7 @@ COMPLIANCE_COLUMNS: tuple[tuple[str, bool], ...] = (
     ("provided_m2", True),
     ("shortfall_m2", True),
     ("status", False),
+    ("strictness", False),
     ("article", False),
     ("missing_rooms", False),
 )
@@ -771,13 +774,15 @@ def _gap_counts(
     selection: SiteSelection | None,
 ) -> dict[str, int]:
     """How many gaps of each kind of :data:`~geo_app.reports.departments.GAP_KINDS` the
-    district has: communities below the standard (old / new), communities with no station
+    district has: communities below the standard (old urban / new development / village, by
+    the payer of :func:`analysis.compliance.gap_kinds`), communities with no station
     within :data:`GAP_DISTANCE`, street centres below Art. 11, chosen boiler rooms to hand over
     (Art. 13) and stations lacking rooms of each field of Art. 31 (one count per station)."""
-    below = compliance["status"].eq("below")
+    kinds = gap_kinds(compliance)  # the same codes as the table's payer column (funding)
     counts = {
-        "area_old": int((below & compliance["era"].eq("old")).sum()),
-        "area_new": int((below & compliance["era"].eq("new")).sum()),
+        "area_old": int(kinds.eq("area_old").sum()),
+        "area_new": int(kinds.eq("area_new").sum()),
+        "area_rural": int(kinds.eq("area_rural").sum()),
         "street_centre": int((~street_centres["compliant"].astype(bool)).sum())
         if len(street_centres)
         else 0,
@@ -859,7 +864,7 @@ def _metrics_table(project: Project, district_name: str, lang: str) -> ReportTab
     shown = comparison.display(lang, ranks=False)
     rows = []
     for values in shown.itertuples(index=False):
-        label, unit, article, value = values[0], values[1], values[2], values[3]
+        label, unit, article, value = values[0], values[1], values[2], values[4]
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = fmt_number(value, 0 if float(value).is_integer() else 1)
         rows.append([_text(label), _text(value), _text(unit), _text(article)])
@@ -915,8 +920,8 @@ def _choose_sites(
         if not len(selection.chosen_sites):
             notes.append(_lbl("note.no_sites", lang))
         return selection, "saved", notes
-    if not (comm["era"].eq("old") & comm["shortfall_m2"].fillna(0).gt(0)).any():
-        # the Art. 13 model serves old-area communities short of area: none here
+    if not hub_demand_mask(comm, hub_rule(standard)).any():
+        # the Art. 13 model serves old urban communities short of area (not villages): none here
         notes.append(_lbl("note.no_hub_demand", lang, district=name))
         return None, "none", notes
     try:
@@ -924,7 +929,7 @@ def _choose_sites(
             project,
             DEFAULT_MODEL,
             candidates=CANDIDATE_LAYERS,
-            distance_m=DEFAULT_DISTANCE_M,
+            distance_m=None,  # the Art. 13 rule's walking limit
             district=code,
             standard=standard.name,
             G=network,
@@ -935,7 +940,8 @@ def _choose_sites(
         return None, "none", notes
     notes.extend(_in_lang(n, lang) for n in selection.notes)
     if not len(selection.chosen_sites):
-        notes.append(_lbl("note.none_served", lang, distance=fmt_number(DEFAULT_DISTANCE_M)))
+        used = selection.parameters.get("distance_m", DEFAULT_DISTANCE_M)
+        notes.append(_lbl("note.none_served", lang, distance=fmt_number(used)))
         notes.append(_lbl("note.no_sites", lang))
         return selection, "empty", notes
     return selection, "run", notes

@@ -83,7 +83,10 @@ GAP_KINDS: dict[str, GapKind] = {
         ),
         GapKind(
             "area_new",
-            ("新建住宅区未按每百户20平方米配建", "new development below 20 m2 per 100 households"),
+            (
+                "新建住宅区公益用房未达标(每百户20平方米,且不少于第十一条标准)",
+                "new development below standard (20 m2 per 100 households, at least Art. 11)",
+            ),
             ("基础设施建设", "infrastructure"),
             (
                 "城乡规划部门确定位置和面积,建设管理部门监督实施,住房保障和房产管理部门负责建成后"
@@ -93,6 +96,20 @@ GAP_KINDS: dict[str, GapKind] = {
                 "developer builds and hands over to the district or county",
             ),
             ("第十二条第一、二款", "Art. 12 paras. 1-2"),
+        ),
+        GapKind(
+            "area_rural",
+            (
+                "启动社区建设的村未达到两站两室一广场",
+                "village below two stations, two rooms and one square",
+            ),
+            ("基础设施建设", "infrastructure"),
+            (
+                _INFRASTRUCTURE[0] + ";在乡(镇)党委、政府领导下推进(第三十五条)",
+                _INFRASTRUCTURE[1] + "; led by the township party committee and government "
+                "(Art. 35)",
+            ),
+            ("第三十一条;第三十六条", "Art. 31; Art. 36"),
         ),
         GapKind(
             "boiler_rooms",
