@@ -1,10 +1,17 @@
 # make app   : create .venv, install, build the demo project if missing, start the Streamlit app
 #              (make app DB="postgresql://USER@HOST:PORT/DB?project=NAME" serves a shared project)
-# make test  : create .venv, install with test extras (+ Debian packages the tests need), run pytest
+# make test  : create .venv, install with test extras (+ Debian packages the tests need), run pytest,
+#              then the library tests once more without pyarrow (.venv-nopyarrow)
+# Installs pin the exact versions of constraints.txt (the versions the tests passed with);
+# make constraints rewrites it from .venv after an upgrade that passed the tests.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+CONSTRAINTS := constraints.txt
+# the optional packages pandas/geopandas use when present; the suite also runs without them
+OPTIONAL_PACKAGES := pyarrow
+NOOPT_VENV := .venv-nopyarrow
 DEMO := data/demo/harbin_demo.gpkg
 PORT ?= 8501
 # Pango and CJK fonts: PDF reports (WeasyPrint); the tests also need Chromium, ogrinfo, pdftoppm
@@ -14,19 +21,27 @@ DEBIAN_DB_PACKAGES := postgresql postgresql-15-postgis-3
 DEBIAN_TEST_PACKAGES := $(DEBIAN_APP_PACKAGES) $(DEBIAN_DB_PACKAGES) chromium gdal-bin poppler-utils
 DB_FOLDER ?= data/db
 
-.PHONY: app test install install-test system-deps app-deps db demo lint format bench clean
+.PHONY: app test test-nopyarrow install install-test system-deps app-deps db demo lint format \
+	bench constraints clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[test]"
 	touch $@ $(VENV)/.installed
+
+$(NOOPT_VENV)/.installed-test: pyproject.toml $(CONSTRAINTS)
+	$(PYTHON) -m venv $(NOOPT_VENV)
+	$(NOOPT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NOOPT_VENV)/bin/pip install --quiet -c $(CONSTRAINTS) -e ".[test]"
+	$(NOOPT_VENV)/bin/pip uninstall --quiet -y $(OPTIONAL_PACKAGES)
+	touch $@
 
 install: $(VENV)/.installed
 
@@ -69,6 +84,17 @@ app: app-deps install $(DEMO)
 
 test: system-deps install-test
 	$(BIN)/pytest -q
+	$(MAKE) test-nopyarrow
+
+# the library tests without the optional packages (pandas then stores strings without pyarrow);
+# the app's tests (test_app_*, browser) run above only: Streamlit itself requires pyarrow
+test-nopyarrow: system-deps $(NOOPT_VENV)/.installed-test
+	$(NOOPT_VENV)/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(p) for p in '$(OPTIONAL_PACKAGES)'.split()))"
+	$(NOOPT_VENV)/bin/pytest -q -m "not browser" --ignore-glob="tests/test_app_*"
+
+constraints: install-test
+	{ sed -n '1,3p' $(CONSTRAINTS); $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -82,4 +108,4 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_siting.py --quick
 
 clean:
-	rm -rf $(VENV) data/demo .pytest_cache
+	rm -rf $(VENV) $(NOOPT_VENV) data/demo .pytest_cache

@@ -12,6 +12,8 @@ vector files, so that a validation report can say "row 7" and mean row 7 of the 
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import os
@@ -38,6 +40,11 @@ LAT_NAMES = ("lat", "latitude", "纬度", "y", "point_y", "y坐标", "纵坐标"
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间信息")
 
 MAX_ZIP_BYTES = 2_000_000_000  # refuse archives that unpack to more than 2 GB
+MAX_ZIP_RATIO = 200  # refuse members over 50 MB that unpack to more than 200 times their size
+_BOMB_MIN_BYTES = 50_000_000
+MAX_COLUMNS = 1000
+"""Most columns a file may have: a GeoPackage table holds at most 2000, a survey table dozens;
+a header of hundreds of thousands of cells would otherwise take minutes to read."""
 _MAX_LISTED_ROWS = 20
 
 
@@ -154,12 +161,24 @@ def read_vector_file(
             f"文件 {path.name} 太大,内存不足", f"file {path.name} is too large for memory"
         ) from None
     except Exception as exc:  # any reader failure becomes a planner message
-        raise _not_geodata(path, "", _short(exc)) from exc
+        # the server's folders are none of the planner's business: name the file only
+        detail = _short(exc).replace(str(path.parent) + os.sep, "")
+        raise _not_geodata(path, "", detail) from exc
     if len(gdf) == 0:
         raise LayerFileError(
             f"文件 {path.name} 中没有任何要素或数据行", f"file {path.name} has no features or rows"
         )
+    _check_columns(path, len(gdf.columns) - 1)
     return gdf
+
+
+def _check_columns(path: Path, n: int) -> None:
+    if n > MAX_COLUMNS:
+        raise LayerFileError(
+            f"文件 {path.name} 有 {n} 列,超过上限 {MAX_COLUMNS} 列;请删去不需要的列",
+            f"file {path.name} has {n} columns, more than the limit of {MAX_COLUMNS}; "
+            "remove the columns you do not need",
+        )
 
 
 def read_uploaded_files(files: Mapping[str, bytes], **kwargs) -> gpd.GeoDataFrame:
@@ -232,6 +251,8 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
         kwargs["encoding"] = encoding or detect_shapefile_encoding(path)
     elif encoding:
         kwargs["encoding"] = encoding
+    if suffix in (".geojson", ".json"):
+        _check_utf8(path)
     layer = _pick_layer(path, layer)
     gdf = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", force_2d=True, **kwargs)
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -241,6 +262,21 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
         )
     gdf.index = pd.RangeIndex(1, len(gdf) + 1)
     return gdf
+
+
+def _check_utf8(path: Path) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _not_geodata(
+            path,
+            "GeoJSON 须为 UTF-8 编码,请另存为 UTF-8",
+            "GeoJSON must be UTF-8 text; save it as UTF-8",
+        ) from None
 
 
 def _pick_layer(path: Path, layer: str | None) -> str | None:
@@ -364,6 +400,24 @@ def _zip_members(zf: zipfile.ZipFile) -> list[str]:
     return members
 
 
+def _check_unpacked_size(path: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse archives that unpack to more than ``MAX_ZIP_BYTES`` or hold a zip bomb (a large
+    member packed more than ``MAX_ZIP_RATIO`` times; survey data packs 3-30 times)."""
+    infos = zf.infolist()
+    if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+        raise LayerFileError(
+            f"压缩包 {path.name} 解压后超过 2 GB", f"archive {path.name} unpacks to over 2 GB"
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _BOMB_MIN_BYTES and ratio > MAX_ZIP_RATIO:
+            raise LayerFileError(
+                f"压缩包 {path.name} 中的文件解压后是压缩时的 {ratio:.0f} 倍,疑似压缩炸弹,已拒绝",
+                f"a file in archive {path.name} unpacks to {ratio:.0f} times its packed size "
+                "(a zip bomb?); refused",
+            )
+
+
 def _unsafe_member(name: str) -> bool:
     """Whether a zip member's name points outside the folder it is unpacked into."""
     text = name.replace("\\", "/")
@@ -419,10 +473,7 @@ def _read_zip(
         raise _not_geodata(path, "不是有效的 zip 压缩包", "not a valid zip archive") from exc
     with zf, tempfile.TemporaryDirectory(prefix="geoapp-zip-") as tmp:
         _check_member_names(path, zf)
-        if sum(i.file_size for i in zf.infolist()) > MAX_ZIP_BYTES:
-            raise LayerFileError(
-                f"压缩包 {path.name} 解压后超过 2 GB", f"archive {path.name} unpacks to over 2 GB"
-            )
+        _check_unpacked_size(path, zf)
         chosen = _zip_data_member(path, _zip_members(zf), layer)
         _extract_members(path, zf, Path(tmp))
         target = Path(tmp).resolve() / chosen
@@ -526,10 +577,14 @@ def _read_csv(path: Path, *, encoding: str | None, lon_col, lat_col) -> gpd.GeoD
     if not text.strip():
         raise LayerFileError(f"文件 {path.name} 是空文件", f"file {path.name} is empty")
     sample = text[:20000]
+    header = sample.splitlines()[0] if sample.strip() else ""
     try:
-        sep = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",\t;|").delimiter
+        sep = csv.Sniffer().sniff(header, delimiters=",\t;|").delimiter
     except csv.Error:
         sep = ","
+    # a header cell over the csv module's field limit (csv.Error): pandas decides
+    with contextlib.suppress(csv.Error):
+        _check_columns(path, len(next(csv.reader([header], delimiter=sep), [])))
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skip_blank_lines=False)
     except pd.errors.EmptyDataError as exc:
@@ -561,8 +616,10 @@ def parse_coordinate(value: object) -> float | None:
         return x if np.isfinite(x) else None
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value).strip().rstrip("°").strip()
-    text = re.sub(r"^[EeNn东北]\s*|\s*[EeNn]$", "", text)
+    text = unicodedata.normalize("NFKC", value).strip()
+    text = re.sub(r"^[EeNn东北]\s*|\s*[EeNn]$", "", text).strip().rstrip("°").strip()
+    if "_" in text:  # float() reads "1_26" as 126
+        return None
     try:
         x = float(text)
     except ValueError:

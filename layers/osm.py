@@ -258,7 +258,7 @@ def _read(path: Path, progress: Progress | None) -> _Raw:
             ]
             item = _Relation(rel.id, tags, ways, hints)
             (boundaries if boundary else multipolygons).append(item)
-    except RuntimeError as exc:  # pyosmium raises RuntimeError for unreadable files
+    except (RuntimeError, osmium.InvalidLocationError) as exc:  # unreadable files
         raise OsmImportError(
             f"无法读取 OSM 文件 {path.name}:{exc} / cannot read the OSM file {path.name}: {exc}"
         ) from exc
@@ -309,7 +309,7 @@ def _read(path: Path, progress: Progress | None) -> _Raw:
             )
         else:
             bbox = _node_extent(path)
-    except RuntimeError as exc:
+    except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise OsmImportError(
             f"无法读取 OSM 文件 {path.name}:{exc} / cannot read the OSM file {path.name}: {exc}"
         ) from exc

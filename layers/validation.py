@@ -839,7 +839,11 @@ def _repair_geometry(
         new = geom
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            new = _parts_of_family(shapely.make_valid(geom), wanted)
+            try:
+                fixed = shapely.make_valid(geom)
+            except shapely.errors.GEOSException:  # e.g. infinite coordinates: reported below
+                fixed = None
+            new = None if fixed is None else _parts_of_family(fixed, wanted)
             if new is not None and not new.is_empty and new.is_valid:
                 changes.append(
                     Change(
