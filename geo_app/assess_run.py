@@ -61,6 +61,7 @@ class ResultFile:
 
         if not len(frame):
             return
+        frame = _nullable_booleans(frame)
         options = {}
         if isinstance(frame, gpd.GeoDataFrame):
             options["geometry_type"] = "Unknown"  # polygons and multipolygons alike
@@ -78,6 +79,26 @@ class ResultFile:
             pd.DataFrame({"note": ["无结果 / no results"]}).pipe(self.write, "cities")
         os.replace(self.partial, self.path)
         return self.path
+
+
+def _is_boolean(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and present.map(type).eq(bool).all()
+
+
+def _nullable_booleans(frame: pd.DataFrame) -> pd.DataFrame:
+    """Yes/no columns as pandas ``boolean``, so that every partition writes them the same way
+    whatever it holds (a partition with a missing value would otherwise turn it into text, or
+    be written as "false"), and the missing ones stay missing."""
+    columns = [c for c in frame.columns if c != "geometry" and _is_boolean(frame[c])]
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].astype("boolean")
+    return out
 
 
 def _with_city(frame: pd.DataFrame, city: str) -> pd.DataFrame:

@@ -84,9 +84,11 @@ def by_id(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
 
 
 def roundtrip(frame: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
-    """A table as a GeoPackage gives it back (the same writer the output uses)."""
+    """A table as the output file gives it back (the same writer the output uses)."""
     path = tmp_path / "roundtrip.gpkg"
-    pyogrio.write_dataframe(pd.DataFrame(frame), path, layer="t", driver="GPKG")
+    with ResultFile(path) as result:
+        result.write("t", pd.DataFrame(frame))
+        result.commit()
     return pyogrio.read_dataframe(path, layer="t")
 
 
