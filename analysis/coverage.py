@@ -78,6 +78,25 @@ __all__ = [
 ]
 
 
+COMMUNITY_TABLE_COLUMNS: tuple[str, ...] = (
+    "community_id",
+    "households",
+    "covered_households",
+    "covered_share",
+    "nearest_m",
+    "name",
+    "street_code",
+    "district_code",
+    "population",
+    "covered_population",
+    "covered",
+    "nearest_facility",
+    "distance_m",
+    "method",
+)
+"""Columns of a community's coverage row in exports, in order (``geo-app coverage``, ``assess``)."""
+
+
 def minutes_to_metres(minutes: float, speed_kmh: float = DEFAULT_WALK_SPEED_KMH) -> float:
     """Walking distance in metres covered in ``minutes`` at ``speed_kmh``."""
     if speed_kmh <= 0:

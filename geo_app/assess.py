@@ -40,6 +40,7 @@ import pandas as pd
 from analysis.compare import COVERAGE_DISTANCES_M
 from analysis.compliance import ComplianceInputError, ComplianceResult, as_code
 from analysis.coverage import (
+    COMMUNITY_TABLE_COLUMNS,
     LIFE_CIRCLE_M,
     coverage_from_pairs,
     facilities_of_kind,
@@ -77,22 +78,7 @@ BASE_LAYERS: tuple[str, ...] = (
 )
 """Layers a city task reads (all planning layers when surveillance is assessed too)."""
 
-COVERAGE_COLUMNS: tuple[str, ...] = (
-    "community_id",
-    "households",
-    "covered_households",
-    "covered_share",
-    "nearest_m",
-    "name",
-    "street_code",
-    "district_code",
-    "population",
-    "covered_population",
-    "covered",
-    "nearest_facility",
-    "distance_m",
-    "method",
-)
+COVERAGE_COLUMNS = COMMUNITY_TABLE_COLUMNS
 """Columns of a community's coverage row, as ``geo-app coverage`` writes them."""
 
 OUTPUT_LAYERS: dict[str, str] = {

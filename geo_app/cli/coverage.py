@@ -27,6 +27,7 @@ import pandas as pd
 import pyogrio
 
 from analysis.coverage import (
+    COMMUNITY_TABLE_COLUMNS,
     DEFAULT_BUFFER_M,
     DEFAULT_WALK_SPEED_KMH,
     CoverageResult,
@@ -41,18 +42,6 @@ from geo_app.spreadsheets import write_csv, write_xlsx
 from geo_app.workflows import project_coverage, project_network, walking_speed
 from layers.schema import FACILITY_KIND_LABELS, FACILITY_KINDS
 
-FIRST_COLUMNS = ["community_id", "households", "covered_households", "covered_share", "nearest_m"]
-DETAIL_COLUMNS = [
-    "name",
-    "street_code",
-    "district_code",
-    "population",
-    "covered_population",
-    "covered",
-    "nearest_facility",
-    "distance_m",
-    "method",
-]
 SHEET_NAMES = {"communities": "社区覆盖", "streets": "街道汇总", "districts": "区县汇总"}
 FALLBACK_NOTE = (
     "注意:项目中没有步行路网(network_nodes/network_edges),按直线距离×{detour} 估算 / "
@@ -96,7 +85,7 @@ def _layer(project: Project, name: str) -> gpd.GeoDataFrame:
 # -- writers -----------------------------------------------------------------------------------
 def _community_table(result: CoverageResult) -> pd.DataFrame:
     per = pd.DataFrame(result.communities.drop(columns=result.communities.geometry.name))
-    cols = FIRST_COLUMNS + [c for c in DETAIL_COLUMNS if c in per.columns]
+    cols = [c for c in COMMUNITY_TABLE_COLUMNS if c in per.columns]
     return per[cols].reset_index(drop=True)
 
 
