@@ -46,6 +46,7 @@ from analysis.distances import (
     representative_points,
     snap_points,
 )
+from layers.crs import WGS84
 from layers.crs import metric_crs as _metric_crs_for
 
 LIFE_CIRCLE_M: dict[int, float] = {5: 300.0, 10: 500.0, 15: 1000.0}
@@ -57,7 +58,6 @@ DEFAULT_WALK_SPEED_KMH = 4.0
 DEFAULT_BUFFER_M = 30.0
 """Half-width of the band drawn around reached network pieces in an isochrone polygon."""
 
-WGS84 = "EPSG:4326"
 
 Progress = Callable[[float, str], None]
 

@@ -28,7 +28,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo_app.store import SETTINGS_TABLE, WGS84, ProjectError, ProjectStore, settings_frame
+from geo_app.store import SETTINGS_TABLE, ProjectError, ProjectStore, settings_frame
+from layers.crs import WGS84
 
 LOCK_TIMEOUT_S = 120.0
 """How long a save waits for another writer of the same project before giving up."""

@@ -34,8 +34,7 @@ from analysis.coverage import CoverageResult
 from geo_app import maps
 from geo_app.i18n import catalogue, facility_kind_label, normalise_lang, t
 from geo_app.workflows import planning_table
-
-WGS84 = "EPSG:4326"
+from layers.crs import WGS84
 
 ISOCHRONE_COLOUR = "#2563eb"
 """Blue of the isochrones (overlap kept)."""

@@ -23,13 +23,13 @@ from geo_app.store import (
     SCENARIO_PREFIX,
     SCENARIOS_TABLE,
     SETTINGS_TABLE,
-    WGS84,
     ProjectError,
     ProjectSettings,
     ProjectStore,
     settings_frame,
 )
 from layers.community_changes import CHANGES_LAYER, apply_change, drop_out_of_force, in_force
+from layers.crs import WGS84
 
 __all__ = [
     "LOCK_TIMEOUT_S",

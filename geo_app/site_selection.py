@@ -27,12 +27,12 @@ from analysis.selection import district_codes
 from analysis.siting import InfeasibleError, SitingResult, max_cover, p_median, set_cover
 from geo_app.project import Project, ProjectError
 from geo_app.workflows import project_compliance, project_network, project_standard
+from layers.crs import WGS84
 
 MODELS: tuple[str, ...] = ("set-cover", "max-cover", "p-median", "hub")
 DEFAULT_DISTANCE_M = 500.0
 """Walking distance of the covering models when none is given (10-minute life circle)."""
 CANDIDATE_LAYERS: tuple[str, ...] = ("boiler_rooms", "candidate_sites")
-WGS84 = "EPSG:4326"
 
 MODEL_LABELS: dict[str, tuple[str, str]] = {
     "set-cover": ("最少站点全覆盖", "fewest sites covering all"),

@@ -20,7 +20,6 @@ SETTINGS_TABLE = "project_settings"
 SCENARIOS_TABLE = "scenarios"
 SCENARIO_PREFIX = "scenario__"
 METADATA_TABLE = "layer_metadata"
-WGS84 = "EPSG:4326"
 
 
 class ProjectError(Exception):

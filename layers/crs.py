@@ -14,6 +14,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+WGS84 = "EPSG:4326"
+"""Longitude/latitude on WGS 84: the CRS every layer of a project is stored in."""
+
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its eccentricity squared
 _X_PI = math.pi * 3000.0 / 180.0

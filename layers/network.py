@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.crs import WGS84
+
 log = logging.getLogger(__name__)
 
-WGS84 = "EPSG:4326"
 EARTH_RADIUS_M = 6_371_009.0
 """Mean earth radius used by osmnx's ``great_circle`` (metres)."""
 

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.crs import CHINA_BOUNDS
+from layers.crs import CHINA_BOUNDS, WGS84
 from layers.schema import (
     FACILITY_KIND_LABELS,
     ROOM_LABELS,
@@ -31,8 +31,6 @@ from layers.schema import (
     get_schema,
     parse_rooms,
 )
-
-WGS84 = "EPSG:4326"
 
 CODE_LABELS: dict[str, tuple[str, str]] = {
     "missing_field": ("缺少字段", "missing field"),

@@ -26,7 +26,8 @@ import shapely
 from psycopg import sql
 
 from geo_app.postgis.schema import add_triggers, apply_policies, grant_project
-from geo_app.store import SETTINGS_TABLE, WGS84, ProjectError, ProjectStore, settings_frame
+from geo_app.store import SETTINGS_TABLE, ProjectError, ProjectStore, settings_frame
+from layers.crs import WGS84
 
 HIDDEN_COLUMNS = ("fid", "version")
 GEOMETRY = "geometry"

@@ -41,10 +41,10 @@ from geo_app.site_selection import (
     candidate_sites,
     run_site_selection,
 )
+from layers.crs import WGS84
 
 Progress = Callable[[float, str], None]
 
-WGS84 = "EPSG:4326"
 COVERAGE_KIND = "community_station"
 """Facility kind whose walking coverage a report shows (Art. 8: one committee, one station)."""
 COVERAGE_DISTANCES: tuple[float, ...] = (300.0, 500.0, 1000.0)

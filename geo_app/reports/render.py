@@ -27,6 +27,7 @@ from geo_app import maps, maps_planning
 from geo_app.i18n import t
 from geo_app.reports.context import ReportContext, ReportTable
 from geo_app.reports.static_map import STATUS_COLOURS, static_map_png
+from layers.crs import WGS84
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
 MIME: dict[str, str] = {
@@ -38,7 +39,6 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "report.html.j2"
 SANS = "Noto Sans CJK SC"
 SERIF = "Noto Serif CJK SC"
-WGS84 = "EPSG:4326"
 
 
 @cache

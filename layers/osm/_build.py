@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.crs import WGS84
 from layers.osm._boundaries import _members, assemble_boundary, way_area
 from layers.osm._reader import (
     BOILER_CONDITION,
@@ -27,7 +28,6 @@ from layers.osm._reader import (
     KIND_DEFAULT,
     MANAGEMENT_DEFAULT,
     RESIDENTIAL_BUILDINGS,
-    WGS84,
     Progress,
     _area_m2,
     _bearing,

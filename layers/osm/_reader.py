@@ -12,7 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-WGS84 = "EPSG:4326"
+from layers.crs import WGS84
+
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 
 Progress = Callable[[float, str], None]
