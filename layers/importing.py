@@ -29,8 +29,10 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.crs import WGS84, convert_coords, convert_gdf, metric_crs, out_of_china
+from layers.field_values import is_wgs84
+from layers.repair import Change, repair
 from layers.schema import get_schema
-from layers.validation import Change, Problem, ValidationReport, is_wgs84, repair, validate
+from layers.validation import Problem, ValidationReport, validate
 
 CGCS2000_GEOGRAPHIC = "EPSG:4490"
 

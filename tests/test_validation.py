@@ -15,8 +15,9 @@ from shapely.geometry import (
     box,
 )
 
+from layers.repair import parse_number, repair
 from layers.schema import SCHEMAS, get_schema
-from layers.validation import CODE_LABELS, ValidationReport, parse_number, repair, validate
+from layers.validation import CODE_LABELS, ValidationReport, validate
 
 HARBIN = (126.63, 45.75)
 
