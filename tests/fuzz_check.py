@@ -128,8 +128,8 @@ def _temp_in(folder: Path):
 def _page(case: Case, box: Sandbox) -> PathResult:
     from geo_app import workflows
     from geo_app.project import Project
-    from layers.importing import MappingError
     from layers.io import LayerFileError
+    from layers.source_crs import MappingError
 
     try:
         source = workflows.read_upload(case.files, case.layer)

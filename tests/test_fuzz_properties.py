@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from geo_app import workflows
 from geo_app.project import Project
-from layers.importing import MappingError
 from layers.io import SUPPORTED_SUFFIXES, LayerFileError, parse_coordinate, read_vector_file
+from layers.source_crs import MappingError
 
 SETTINGS = settings(
     max_examples=60,

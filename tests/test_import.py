@@ -17,14 +17,9 @@ from shapely.geometry import LineString, Point
 from geo_app.cli import main
 from geo_app.project import Project
 from layers.crs import wgs84_to_bd09, wgs84_to_gcj02
-from layers.importing import (
-    MappingError,
-    detect_offset_hint,
-    normalize_crs_name,
-    offset_evidence,
-    prepare_import,
-    suggest_mapping,
-)
+from layers.datum_hint import detect_offset_hint, offset_evidence
+from layers.importing import prepare_import, suggest_mapping
+from layers.source_crs import MappingError, normalize_crs_name
 
 X0, Y0 = 126.62, 45.75  # central Harbin
 TO_M = Transformer.from_crs("EPSG:4326", "EPSG:4551", always_xy=True)

@@ -19,9 +19,9 @@ import pandas as pd
 from geo_app.cli import CommandError
 from geo_app.project import Project
 from geo_app.workflows import ImportOutcome, import_file, read_source
-from layers.importing import MappingError
 from layers.io import LayerFileError
 from layers.schema import get_schema
+from layers.source_crs import MappingError
 
 __all__ = ["ImportOutcome", "format_table", "import_file", "parse_map_options", "read_source"]
 

@@ -19,9 +19,9 @@ from geo_app import maps, state, ui, workflows
 from geo_app.i18n import field_label, layer_label, t
 from geo_app.postgis.platform import EditConflictError, check_unchanged
 from geo_app.project import Project
-from layers.importing import MappingError
 from layers.io import LayerFileError
 from layers.schema import LAYER_NAMES, get_schema
+from layers.source_crs import MappingError
 
 UPLOAD_TYPES = (
     "gpkg",
