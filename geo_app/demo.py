@@ -14,7 +14,8 @@ from pathlib import Path
 import pyogrio
 
 from geo_app.project import Project, ProjectError, ProjectSettings
-from layers.demo import SAMPLE_SOURCE, build_demo_layers
+from layers.demo import build_demo_layers
+from layers.demo_base import SAMPLE_SOURCE
 from layers.districts import apply_district_classes
 
 DEMO_NAME = "哈尔滨市社区建设示例项目"

@@ -22,7 +22,8 @@ from geo_app.cli import main
 from geo_app.demo import DEMO_NAME, create_demo_project
 from geo_app.project import Project, ProjectError
 from layers.crs import gcj02_to_wgs84
-from layers.demo import HISTORIC_CENTRE, SAMPLE_SOURCE, build_demo_layers
+from layers.demo import build_demo_layers
+from layers.demo_base import HISTORIC_CENTRE, SAMPLE_SOURCE
 from layers.districts import (
     DISTRICTS_FILE,
     HARBIN_DISTRICTS,
