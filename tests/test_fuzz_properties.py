@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 
 from geo_app import workflows
 from geo_app.project import Project
-from layers.io import SUPPORTED_SUFFIXES, LayerFileError, parse_coordinate, read_vector_file
+from layers.io import LayerFileError, read_vector_file
+from layers.io_base import SUPPORTED_SUFFIXES
 from layers.source_crs import MappingError
+from layers.table_io import parse_coordinate
 
 SETTINGS = settings(
     max_examples=60,

@@ -16,10 +16,10 @@ from layers.io import (
     LayerFileError,
     detect_shapefile_encoding,
     encoding_from_cpg,
-    guess_coordinate_columns,
     read_uploaded_files,
     read_vector_file,
 )
+from layers.table_io import guess_coordinate_columns
 
 NAMES = ["道里区安静社区服务站", "南岗区花园街锅炉房", "道外区靖宇街"]
 
