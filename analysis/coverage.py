@@ -168,29 +168,19 @@ def community_coverage(
         nearest_m, nearest_facility, covered, covered_households, covered_population,
         covered_share, method``; ``covered_share`` is covered_households / households.
     """
-    if distance_m <= 0:
-        raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
-    chosen = facilities_of_kind(facilities, kind)
-    pairs = point_distances(
+    return coverage_at_distances(
         G,
         communities,
-        chosen,
-        search_radius(distance_m, search_m),
-        detour=detour,
-        max_snap_m=max_snap_m,
-        progress=progress,
-    )
-    return coverage_from_pairs(
-        G,
-        communities,
-        chosen,
-        pairs,
-        distance_m,
+        facilities,
+        [distance_m],
+        kind=kind,
         search_m=search_m,
+        detour=detour,
         max_snap_m=max_snap_m,
         id_field=id_field,
         facility_id_field=facility_id_field,
-    )
+        progress=progress,
+    )[float(distance_m)]
 
 
 def search_radius(distance_m: float, search_m: float | None = None) -> float:
