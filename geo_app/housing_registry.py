@@ -79,6 +79,10 @@ def file_housing(
     return rows.reset_index(drop=True)
 
 
-def registry_waiting(project: Project) -> dict[str, pd.DataFrame]:
-    """What waits for the street (to register) and the district (to file)."""
-    return waiting(project_registry(project), project.layer("facilities"))
+def registry_waiting(
+    project: Project, registry: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """What waits for the street (to register) and the district (to file); ``registry`` is
+    read from the project unless already at hand."""
+    registry = project_registry(project) if registry is None else registry
+    return waiting(registry, project.layer("facilities"))

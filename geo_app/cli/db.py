@@ -25,7 +25,7 @@ from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
-from geo_app.project import Project, is_database_url
+from geo_app.project import Project, ProjectStore, is_database_url
 from layers.registry import REGISTRY_LAYER, empty_registry
 
 NEW_PASSWORD_ENV = "GEO_APP_NEW_PASSWORD"
@@ -152,14 +152,18 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _copy_layers(source: Project, target: Project, *, platform_tables: bool = False) -> int:
-    names = source.store.list_layers()
+def _copy_layers(
+    source: ProjectStore, target: ProjectStore, *, platform_tables: bool = False
+) -> int:
+    """Copy every layer of ``source`` into ``target`` in one write; the number of layers."""
+    names = source.list_layers()
+    layers = {}
     for i, name in enumerate(names, 1):
         print(f"[{i}/{len(names)}] {name}", file=sys.stderr, flush=True)
-    layers = {name: source.store.read_layer(name) for name in names}
+        layers[name] = source.read_layer(name)
     if platform_tables and REGISTRY_LAYER not in layers:
         layers[REGISTRY_LAYER] = empty_registry()  # so that streets can register at once
-    target.store.write_layers(layers)
+    target.write_layers(layers)
     return len(names)
 
 
@@ -175,16 +179,9 @@ def run_push(args: argparse.Namespace) -> int:
         )
     if target_store.exists():
         target_store.clear()
-    n = _copy_layers(source, _bare(target_store), platform_tables=True)
+    n = _copy_layers(source.store, target_store, platform_tables=True)
     print(f"已上传 {n} 个图层到 {target_store.label} / pushed {n} layers")
     return 0
-
-
-def _bare(store) -> Project:
-    """A project over ``store`` without reading its settings (it may be empty)."""
-    project = Project.__new__(Project)
-    project.store = store
-    return project
 
 
 def run_pull(args: argparse.Namespace) -> int:
@@ -194,7 +191,7 @@ def run_pull(args: argparse.Namespace) -> int:
         raise CommandError(f"文件已存在:{out},如需覆盖请加 --overwrite / file exists: {out}")
     source = _open(args.url, args)
     target = Project.create(out, source.settings, overwrite=args.overwrite)
-    n = _copy_layers(source, target)
+    n = _copy_layers(source.store, target.store)
     print(f"已下载 {n} 个图层到 {out} / pulled {n} layers")
     return 0
 

@@ -108,13 +108,14 @@ def render() -> None:
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH))
     project = state.open_project(info.key)
-    waiting = registry_waiting(project)
+    registry = project_registry(project)  # read once for the three tabs
+    waiting = registry_waiting(project, registry)
     street, district = waiting["street"], waiting["district"]
     tab_street, tab_district, tab_all = st.tabs(
         [
             t("registry.waiting_street", lang, n=len(street)),
             t("registry.waiting_district", lang, n=len(district)),
-            t("registry.registered", lang, n=len(project_registry(project))),
+            t("registry.registered", lang, n=len(registry)),
         ]
     )
     with tab_street:
@@ -129,7 +130,7 @@ def render() -> None:
             _file_form(project, district, lang)
     with tab_all:
         ui.show_table(
-            registry_display(project_registry(project), lang),
+            registry_display(registry, lang),
             t("registry.nothing", lang),
             key="reg_all",
         )

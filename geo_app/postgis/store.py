@@ -190,10 +190,10 @@ class PostGISStore(ProjectStore):
 
     def read_layer(self, name: str, *, with_ids: bool = False) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a layer; ``with_ids`` keeps the ``fid`` and ``version`` columns (for edits)."""
-        if name not in self.list_layers():
-            raise ProjectError(f"项目中没有图层 {name} / the project has no layer {name}")
-        with self.connect(autocommit=True) as con:
+        with self.connect(autocommit=True) as con:  # one connection: this runs on every read
             columns = self._columns(con, name)
+            if not columns:
+                raise ProjectError(f"项目中没有图层 {name} / the project has no layer {name}")
             keep = [
                 c for c, _ in columns if c != GEOMETRY and (with_ids or c not in HIDDEN_COLUMNS)
             ]
