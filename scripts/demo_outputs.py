@@ -8,11 +8,13 @@ Used before and after a restructuring to show that behaviour did not change::
     diff -r /tmp/before/canonical /tmp/after/canonical
 
 GeoPackage outputs are written out as one CSV per layer (geometry as WKT, rows in file
-order), because the GeoPackage file itself carries timestamps. Report HTML is kept as is.
+order), because the GeoPackage file itself carries timestamps; in report HTML the generation
+time and folium's random element ids are replaced by placeholders.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,12 @@ def _run(project: Path, out: Path, args: list[str]) -> str:
     return f"$ {' '.join(command[1:])}\nexit {done.returncode}\n{done.stdout}{done.stderr}"
 
 
+def _canonical_html(text: str) -> str:
+    """Drop what differs between two runs: the generation time and folium's random ids."""
+    text = re.sub(r"(生成时间|Generated)[:：]?\s*[0-9-]+ [0-9:]+", r"\1 TIME", text)
+    return re.sub(r"_[0-9a-f]{32}", "_ID", text)
+
+
 def _canonical_gpkg(path: Path, folder: Path) -> None:
     for name, _ in pyogrio.list_layers(path):
         frame = gpd.read_file(path, layer=name)
@@ -83,6 +91,9 @@ def main(folder: str) -> None:
 
             for sheet, table in pd.read_excel(out, sheet_name=None).items():
                 table.to_csv(canonical / f"{out.stem}.{sheet}.csv", index=False)
+        elif out.suffix == ".html":
+            html = _canonical_html(out.read_text(encoding="utf-8"))
+            (canonical / name).write_text(html, encoding="utf-8")
         else:
             (canonical / name).write_bytes(out.read_bytes())
     (root / "log.txt").write_text("\n".join(log), encoding="utf-8")
