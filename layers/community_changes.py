@@ -16,6 +16,8 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 
+from layers.errors import PlannerError
+
 VALID_FROM = "valid_from"
 VALID_TO = "valid_to"
 CHANGES_LAYER = "community_changes"
@@ -46,7 +48,7 @@ _COUNTS: dict[str, tuple[tuple[int, int | None], tuple[int, int | None]]] = {
 }
 
 
-class CommunityChangeError(ValueError):
+class CommunityChangeError(PlannerError, ValueError):
     """A community change that cannot be recorded; the message says why in zh and en."""
 
 
@@ -121,7 +123,7 @@ def _next_change_id(changes: pd.DataFrame | None) -> int:
     return int(pd.to_numeric(changes["change_id"], errors="coerce").max()) + 1
 
 
-def apply_change(
+def apply_change(  # noqa: PLR0913 — keyword-only fields of one Art. 7 decision record
     communities: gpd.GeoDataFrame,
     changes: pd.DataFrame | None,
     kind: str,

@@ -260,7 +260,7 @@ def resolve_mapping(
     return {f: result[f] for f in schema.field_names if f in result}
 
 
-def prepare_import(
+def prepare_import(  # noqa: PLR0913 — keyword options of one import, as in geopandas.read_file
     gdf: gpd.GeoDataFrame,
     layer_name: str,
     mapping: Mapping[str, str] | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from layers.errors import PlannerError
+
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 SUPPORTED_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + (".zip",)
@@ -22,7 +24,7 @@ a header of hundreds of thousands of cells would otherwise take minutes to read.
 _MAX_LISTED_ROWS = 20
 
 
-class LayerFileError(ValueError):
+class LayerFileError(PlannerError, ValueError):
     """A file cannot be read as a layer; the message says why in Chinese and English.
 
     Attributes

@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from layers.crs import WGS84
+from layers.errors import PlannerError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ Progress = Callable[[float, str], None]
 """Progress callback: ``progress(fraction_done, message)``."""
 
 
-class NetworkError(ValueError):
+class NetworkError(PlannerError, ValueError):
     """The walking network cannot be loaded; the message says why, in zh and en."""
 
 

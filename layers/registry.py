@@ -15,6 +15,8 @@ from datetime import date
 
 import pandas as pd
 
+from layers.errors import PlannerError
+
 REGISTRY_LAYER = "housing_registry"
 REGISTRY_COLUMNS: tuple[str, ...] = (
     "facility_id",
@@ -32,7 +34,7 @@ HOUSING_KINDS: tuple[str, ...] = ("community_station", "central_station", "publi
 """Facility kinds that are community public-benefit housing and must be registered."""
 
 
-class RegistryError(ValueError):
+class RegistryError(PlannerError, ValueError):
     """A registry change that cannot be made; the message says why in zh and en."""
 
 

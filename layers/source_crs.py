@@ -10,6 +10,7 @@ import numpy as np
 from pyproj import CRS
 
 from layers.crs import WGS84, convert_gdf
+from layers.errors import PlannerError
 from layers.field_values import is_wgs84
 
 CGCS2000_GEOGRAPHIC = "EPSG:4490"
@@ -42,7 +43,7 @@ CRS_ALIASES: dict[str, str] = {
 """Spellings accepted for ``source_crs`` (besides ``EPSG:N``)."""
 
 
-class MappingError(ValueError):
+class MappingError(PlannerError, ValueError):
     """A field mapping or coordinate system choice cannot be used (message in zh / en)."""
 
 

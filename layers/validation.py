@@ -245,6 +245,14 @@ def _check_field(schema: LayerSchema, spec: FieldSpec, gdf, add) -> None:
                 f"field {en_name} must not be empty",
             )
     arr = values.to_numpy(dtype=object)
+    typed = _check_types(spec, arr, null, add)
+    for pos in np.flatnonzero(typed):
+        _check_value(spec, arr[pos], int(pos), add)
+
+
+def _check_types(spec: FieldSpec, arr: np.ndarray, null: np.ndarray, add) -> np.ndarray:
+    """Report non-empty values of the wrong type; the mask of values of the right type."""
+    zh_name, en_name = field_labels(spec)
     tzh, ten = _TYPE_NAMES.get(spec.dtype, (spec.dtype, spec.dtype))
     typed = np.zeros(len(arr), dtype=bool)
     for pos in np.flatnonzero(~null):
@@ -262,41 +270,45 @@ def _check_field(schema: LayerSchema, spec: FieldSpec, gdf, add) -> None:
             f"字段{zh_name}应为{tzh},实际为 {format_value(v)}{hint_zh}",
             f"field {en_name} must be a {ten}, got {format_value(v)}{hint_en}",
         )
-    for pos in np.flatnonzero(typed):
-        v = arr[pos]
-        if spec.allowed is not None and v not in spec.allowed:
-            allowed = ", ".join(spec.allowed)
+    return typed
+
+
+def _check_value(spec: FieldSpec, v: object, pos: int, add) -> None:
+    """Report a typed value outside the allowed values, the range or the known room codes."""
+    zh_name, en_name = field_labels(spec)
+    if spec.allowed is not None and v not in spec.allowed:
+        allowed = ", ".join(spec.allowed)
+        add(
+            pos,
+            spec.name,
+            "not_allowed",
+            f"字段{zh_name}的取值 {format_value(v)} 不在允许范围:{allowed}",
+            f"field {en_name}: {format_value(v)} is not one of {allowed}",
+        )
+    if spec.dtype in ("int", "float"):
+        x = float(v)
+        low = spec.minimum is not None and x < spec.minimum
+        high = spec.maximum is not None and x > spec.maximum
+        if low or high:
+            rng = _range_text(spec)
             add(
-                int(pos),
+                pos,
                 spec.name,
-                "not_allowed",
-                f"字段{zh_name}的取值 {format_value(v)} 不在允许范围:{allowed}",
-                f"field {en_name}: {format_value(v)} is not one of {allowed}",
+                "out_of_range",
+                f"字段{zh_name}的取值 {format_value(v)} 超出范围 {rng}",
+                f"field {en_name}: {format_value(v)} is outside {rng}",
             )
-        if spec.dtype in ("int", "float"):
-            x = float(v)
-            low = spec.minimum is not None and x < spec.minimum
-            high = spec.maximum is not None and x > spec.maximum
-            if low or high:
-                rng = _range_text(spec)
-                add(
-                    int(pos),
-                    spec.name,
-                    "out_of_range",
-                    f"字段{zh_name}的取值 {format_value(v)} 超出范围 {rng}",
-                    f"field {en_name}: {format_value(v)} is outside {rng}",
-                )
-        if spec.list_of is not None:
-            unknown = [r for r in parse_rooms(v) if r not in spec.list_of]
-            if unknown:
-                add(
-                    int(pos),
-                    spec.name,
-                    "unknown_room",
-                    f"字段{zh_name}含未知代码 {', '.join(unknown)};可用:{', '.join(spec.list_of)}",
-                    f"field {en_name} has unknown codes {', '.join(unknown)}; "
-                    f"known: {', '.join(spec.list_of)}",
-                )
+    if spec.list_of is not None:
+        unknown = [r for r in parse_rooms(v) if r not in spec.list_of]
+        if unknown:
+            add(
+                pos,
+                spec.name,
+                "unknown_room",
+                f"字段{zh_name}含未知代码 {', '.join(unknown)};可用:{', '.join(spec.list_of)}",
+                f"field {en_name} has unknown codes {', '.join(unknown)}; "
+                f"known: {', '.join(spec.list_of)}",
+            )
 
 
 def _range_text(spec: FieldSpec) -> str:

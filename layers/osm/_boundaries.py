@@ -149,53 +149,25 @@ def assemble_boundary(
     """
     members = [list(m) for m in members]
     clipped = any(c is None for m in members for c in m) or not members
-    lines = []
-    for coords in members:
-        for run, open_start, open_end in _runs(coords):
-            points = _extend(run, open_start, open_end, frame) if clipped else run
-            if len(points) >= 2:
-                lines.append(shapely.LineString(points))
+    lines = _member_lines(members, frame, clipped)
     if not lines:
         return None, "no_lines"
     linework = shapely.union_all(lines)
-    net = shapely.union_all([linework, frame.exterior]) if clipped else linework
-    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(net))))
-    if clipped:
-        faces = [f for f in faces if f.intersection(frame).area > 0]
+    faces = _faces(linework, frame, clipped)
     if not faces:
         return None, "no_faces"
-    faces.sort(key=lambda f: -f.area)
     points = [f.representative_point() for f in faces]
     ref = points[0]
     parity = np.array([_crossings(p, ref, linework) % 2 if i else 0 for i, p in enumerate(points)])
-    inside_class: int | None = None
-    how = "complete"
     if not clipped:
         _, _, maxx, maxy = linework.bounds
         far = shapely.Point(maxx + 1.123, maxy + 0.7371)
         # the reference face is inside when a ray from it to a far point crosses an odd number
-        inside_class = 0 if _crossings(ref, far, linework) % 2 == 1 else 1
+        inside_class, how = (0 if _crossings(ref, far, linework) % 2 == 1 else 1), "complete"
     elif len(set(parity.tolist())) == 1:
         return None, "ambiguous"  # nothing inside the frame separates inside from outside
     else:
-        if within is not None and not within.is_empty:
-            share = _share(faces, parity, within)
-            if abs(share[0] - share[1]) > DECISIVE:
-                inside_class, how = int(np.argmax(share)), "parent"
-        if inside_class is None and avoid is not None and not avoid.is_empty:
-            share = _share(faces, parity, avoid)
-            if abs(share[0] - share[1]) > DECISIVE:
-                inside_class, how = int(np.argmin(share)), "neighbours"
-        if inside_class is None:
-            votes: Counter = Counter()
-            for lon, lat in hints:
-                pt = shapely.Point(lon, lat)
-                for face, cls in zip(faces, parity, strict=True):
-                    if face.covers(pt):
-                        votes[int(cls)] += 1
-                        break
-            if votes and votes[0] != votes[1]:
-                inside_class, how = (0 if votes[0] > votes[1] else 1), "label"
+        inside_class, how = _decide_inside(faces, parity, hints, within, avoid)
         if inside_class is None:
             return None, "ambiguous"
     chosen = [f for f, c in zip(faces, parity, strict=True) if c == inside_class]
@@ -207,11 +179,70 @@ def assemble_boundary(
     return geom, how
 
 
+def _member_lines(
+    members: list[list[tuple[float, float] | None]], frame: shapely.Polygon, clipped: bool
+) -> list[shapely.LineString]:
+    """The member ways as lines; in a clipped extract, open ends extended to the frame."""
+    lines = []
+    for coords in members:
+        for run, open_start, open_end in _runs(coords):
+            points = _extend(run, open_start, open_end, frame) if clipped else run
+            if len(points) >= 2:
+                lines.append(shapely.LineString(points))
+    return lines
+
+
+def _faces(linework: shapely.Geometry, frame: shapely.Polygon, clipped: bool) -> list:
+    """The faces of the linework (with the frame's edge when clipped), largest first."""
+    net = shapely.union_all([linework, frame.exterior]) if clipped else linework
+    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(net))))
+    if clipped:
+        faces = [f for f in faces if f.intersection(frame).area > 0]
+    return sorted(faces, key=lambda f: -f.area)
+
+
+def _decide_inside(
+    faces: list,
+    parity: np.ndarray,
+    hints: Iterable[tuple[float, float]],
+    within: shapely.Geometry | None,
+    avoid: shapely.Geometry | None,
+) -> tuple[int | None, str]:
+    """The inside class of a clipped relation: by parent, then neighbours, then label nodes."""
+    if within is not None and not within.is_empty:
+        share = _share(faces, parity, within)
+        if abs(share[0] - share[1]) > DECISIVE:
+            return int(np.argmax(share)), "parent"
+    if avoid is not None and not avoid.is_empty:
+        share = _share(faces, parity, avoid)
+        if abs(share[0] - share[1]) > DECISIVE:
+            return int(np.argmin(share)), "neighbours"
+    votes = _hint_votes(faces, parity, hints)
+    if votes and votes[0] != votes[1]:
+        return (0 if votes[0] > votes[1] else 1), "label"
+    return None, "ambiguous"
+
+
+def _hint_votes(faces: list, parity: np.ndarray, hints: Iterable[tuple[float, float]]) -> Counter:
+    """How many label/admin-centre nodes fall in faces of each class."""
+    votes: Counter = Counter()
+    for lon, lat in hints:
+        pt = shapely.Point(lon, lat)
+        for face, cls in zip(faces, parity, strict=True):
+            if face.covers(pt):
+                votes[int(cls)] += 1
+                break
+    return votes
+
+
 def _digits(value: str | None) -> str:
     return re.sub(r"\D", "", value or "")
 
 
 _NAME_TO_CODE = {name: code for code, name in HARBIN_DISTRICTS.items()}
+
+
+_Built = list[tuple[_Relation, shapely.Geometry, str]]
 
 
 def _build_admin(
@@ -221,63 +252,84 @@ def _build_admin(
     report: list[str],
     overrides: Mapping[str, str] | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    built: dict[str, list[tuple[_Relation, shapely.Geometry, str]]] = {"6": [], "8": []}
     parents: dict[str, shapely.Geometry] = {}
-    for level in ("6", "8"):
-        rels = sorted(
-            (r for r in raw.boundaries if r.tags.get("admin_level") == level),
-            key=lambda r: r.osm_id,
-        )
-        clipped = []
-        for rel in rels:  # complete boundaries first: they need no decision
-            members, missing_ways = _members(rel, raw)
-            counts[f"admin{level}_missing_member_ways"] += missing_ways
-            if any(c is None for m in members for c in m):
-                clipped.append((rel, members))
-                continue
-            geom, how = assemble_boundary(members, frame)
-            if geom is None:
-                counts[f"admin{level}_skipped"] += 1
-            else:
-                built[level].append((rel, geom, how))
-        complete = shapely.union_all([g for _, g, _ in built[level]]) if built[level] else None
-        pending = []
-        for rel, members in clipped:
-            hints = [raw.hint_points[n] for n in rel.hint_nodes if n in raw.hint_points]
-            parent = (
-                parents.get(_digits(rel.tags.get("division_code"))[:6]) if level == "8" else None
-            )
-            geom, how = assemble_boundary(
-                members, frame, hints=hints, within=parent, avoid=complete
-            )
-            if geom is None and how == "ambiguous":
-                pending.append((rel, members))
-            elif geom is None:
-                counts[f"admin{level}_skipped"] += 1
-            else:
-                built[level].append((rel, geom, how))
-        for rel, members in pending:  # second chance against every neighbour built so far
-            avoid = shapely.union_all([g for _, g, _ in built[level]]) if built[level] else None
-            geom, how = assemble_boundary(members, frame, avoid=avoid)
-            if geom is None:
-                counts[f"admin{level}_skipped"] += 1
-                label = rel.tags.get("name", rel.osm_id)
-                report.append(
-                    f"边界 {label} 被裁剪且无法判断内外,已跳过 / "
-                    f"boundary {label} is clipped and its inside cannot be told, skipped"
-                )
-            else:
-                built[level].append((rel, geom, how))
-        for rel, geom, how in built[level]:
-            counts[f"admin{level}_{how}"] += 1
-            if level == "6":
-                code = _digits(rel.tags.get("division_code"))[:6]
-                code = code or _NAME_TO_CODE.get(_name(rel.tags) or "", "")
-                if code:
-                    parents[code] = geom
+    built6 = _build_level(raw, frame, "6", parents, counts, report)
+    for rel, geom, _ in built6:
+        code = _digits(rel.tags.get("division_code"))[:6]
+        code = code or _NAME_TO_CODE.get(_name(rel.tags) or "", "")
+        if code:
+            parents[code] = geom
+    built8 = _build_level(raw, frame, "8", parents, counts, report)
+    districts = _district_frame(built6, overrides)
+    return districts, _street_frame(built8, districts, counts)
 
+
+def _build_level(
+    raw: _Raw,
+    frame: shapely.Polygon,
+    level: str,
+    parents: Mapping[str, shapely.Geometry],
+    counts: Counter,
+    report: list[str],
+) -> _Built:
+    """Every boundary of one admin level: complete ones, then clipped, then a second chance."""
+    rels = sorted(
+        (r for r in raw.boundaries if r.tags.get("admin_level") == level), key=lambda r: r.osm_id
+    )
+    built: _Built = []
+    clipped = []
+    for rel in rels:  # complete boundaries first: they need no decision
+        members, missing_ways = _members(rel, raw)
+        counts[f"admin{level}_missing_member_ways"] += missing_ways
+        if any(c is None for m in members for c in m):
+            clipped.append((rel, members))
+            continue
+        _keep(built, rel, *assemble_boundary(members, frame), level, counts)
+    complete = shapely.union_all([g for _, g, _ in built]) if built else None
+    pending = []
+    for rel, members in clipped:
+        hints = [raw.hint_points[n] for n in rel.hint_nodes if n in raw.hint_points]
+        code = _digits(rel.tags.get("division_code"))[:6]
+        parent = parents.get(code) if level == "8" else None
+        geom, how = assemble_boundary(members, frame, hints=hints, within=parent, avoid=complete)
+        if geom is None and how == "ambiguous":
+            pending.append((rel, members))
+        else:
+            _keep(built, rel, geom, how, level, counts)
+    for rel, members in pending:  # second chance against every neighbour built so far
+        avoid = shapely.union_all([g for _, g, _ in built]) if built else None
+        geom, how = assemble_boundary(members, frame, avoid=avoid)
+        if geom is None:
+            label = rel.tags.get("name", rel.osm_id)
+            report.append(
+                f"边界 {label} 被裁剪且无法判断内外,已跳过 / "
+                f"boundary {label} is clipped and its inside cannot be told, skipped"
+            )
+        _keep(built, rel, geom, how, level, counts)
+    for _, _, how in built:
+        counts[f"admin{level}_{how}"] += 1
+    return built
+
+
+def _keep(
+    built: _Built,
+    rel: _Relation,
+    geom: shapely.Geometry | None,
+    how: str,
+    level: str,
+    counts: Counter,
+) -> None:
+    """Add a built boundary, or count it as skipped."""
+    if geom is None:
+        counts[f"admin{level}_skipped"] += 1
+    else:
+        built.append((rel, geom, how))
+
+
+def _district_frame(built: _Built, overrides: Mapping[str, str] | None) -> gpd.GeoDataFrame:
+    """The districts layer from the admin level 6 boundaries."""
     rows = []
-    for rel, geom, _ in built["6"]:
+    for rel, geom, _ in built:
         name = _name(rel.tags) or f"区县 {rel.osm_id}"
         code = _digits(rel.tags.get("division_code"))[:6] or _NAME_TO_CODE.get(name) or ""
         code = code or _osm_id("r", rel.osm_id)
@@ -294,11 +346,14 @@ def _build_admin(
                 "geometry": geom,
             }
         )
-    districts = _gdf(rows, ["district_code", "name", "district_class", "osm_id"])
+    return _gdf(rows, ["district_code", "name", "district_class", "osm_id"])
 
+
+def _street_frame(built: _Built, districts: gpd.GeoDataFrame, counts: Counter) -> gpd.GeoDataFrame:
+    """The streets layer from the admin level 8 boundaries; missing codes are generated."""
     rows = []
     generated: list[int] = []
-    for rel, geom, _ in built["8"]:
+    for rel, geom, _ in built:
         digits = _digits(rel.tags.get("division_code"))
         code = digits[:9] if len(digits) >= 9 else ""
         district = digits[:6] if len(digits) >= 6 else ""
@@ -326,8 +381,7 @@ def _build_admin(
         else:
             rows[i]["street_code"] = rows[i]["osm_id"]
     counts["street_codes_generated"] = len(generated)
-    streets = _gdf(rows, ["street_code", "name", "district_code", "osm_id"])
-    return districts, streets
+    return _gdf(rows, ["street_code", "name", "district_code", "osm_id"])
 
 
 def _members(rel: _Relation, raw: _Raw) -> tuple[list[list], int]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from layers.crs import WGS84
+from layers.errors import PlannerError
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 
@@ -95,7 +96,7 @@ BOILER_CONDITION = "待核实 / to be verified"
 FACILITY_STATUS = "待核实 / to be verified"
 
 
-class OsmImportError(Exception):
+class OsmImportError(PlannerError):
     """The OSM file cannot be read or holds nothing usable; the message is in zh and en."""
 
 
@@ -203,87 +204,106 @@ def _is_boundary(tags: Mapping[str, str]) -> bool:
     )
 
 
+def _unreadable(path: Path, exc: Exception) -> OsmImportError:
+    return OsmImportError(
+        f"无法读取 OSM 文件 {path.name}:{exc} / cannot read the OSM file {path.name}: {exc}"
+    )
+
+
 def _read(path: Path, progress: Progress | None) -> _Raw:
     import osmium
 
-    counts: Counter = Counter()
-    boundaries: list[_Relation] = []
-    multipolygons: list[_Relation] = []
     _report(progress, 0.02, "读取关系 / reading relations")
     try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.RELATION)
-        header_box = processor.header.box()
-        for rel in processor:
-            tags = dict(rel.tags)
-            boundary = _is_boundary(tags)
-            if not boundary and not (tags.get("type") == "multipolygon" and _wanted(tags)):
-                continue
-            ways = [(m.ref, m.role) for m in rel.members if m.type == "w"]
-            hints = [
-                m.ref for m in rel.members if m.type == "n" and m.role in ("label", "admin_centre")
-            ]
-            item = _Relation(rel.id, tags, ways, hints)
-            (boundaries if boundary else multipolygons).append(item)
+        boundaries, multipolygons, header_bbox = _read_relations(path)
     except (RuntimeError, osmium.InvalidLocationError) as exc:  # unreadable files
-        raise OsmImportError(
-            f"无法读取 OSM 文件 {path.name}:{exc} / cannot read the OSM file {path.name}: {exc}"
-        ) from exc
-
-    member_ways = {w for rel in boundaries + multipolygons for w, _ in rel.ways}
-    hint_ids = {n for rel in boundaries for n in rel.hint_nodes}
-    way_coords: dict[int, list[tuple[float, float] | None]] = {}
-    hint_points: dict[int, tuple[float, float]] = {}
-    nodes: list[tuple[int, dict[str, str], tuple[float, float]]] = []
-    ways: list[tuple[int, dict[str, str], list[tuple[float, float] | None], bool]] = []
+        raise _unreadable(path, exc) from exc
     _report(progress, 0.08, "读取节点和路径 / reading nodes and ways")
     try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        processor.with_locations()
-        # untagged nodes only feed the location cache; skip them before Python sees them
-        node_filter = osmium.filter.KeyFilter(*FEATURE_KEYS)
-        node_filter.enable_for(osmium.osm.NODE)
-        processor.with_filter(node_filter)
-        for obj in processor:
-            if obj.is_node():
-                if obj.location.valid() and _wanted(obj.tags):
-                    nodes.append((obj.id, dict(obj.tags), (obj.location.lon, obj.location.lat)))
-                continue
-            member = obj.id in member_ways
-            wanted = len(obj.tags) > 0 and _wanted(obj.tags)
-            if not (member or wanted):
-                continue
-            coords = [(n.lon, n.lat) if n.location.valid() else None for n in obj.nodes]
-            if member:
-                way_coords[obj.id] = coords
-            if wanted:
-                closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
-                ways.append((obj.id, dict(obj.tags), coords, closed))
-        storage = processor.node_location_storage
-        for node_id in hint_ids:
-            try:
-                loc = storage.get(node_id)
-            except KeyError:
-                continue
-            if loc.valid():
-                hint_points[node_id] = (loc.lon, loc.lat)
-        if header_box.valid():
-            bbox = (
-                header_box.bottom_left.lon,
-                header_box.bottom_left.lat,
-                header_box.top_right.lon,
-                header_box.top_right.lat,
-            )
-        else:
-            bbox = _node_extent(path)
+        nodes, ways, way_coords, hint_points = _read_nodes_and_ways(path, boundaries, multipolygons)
+        bbox = header_bbox or _node_extent(path)
     except (RuntimeError, osmium.InvalidLocationError) as exc:
-        raise OsmImportError(
-            f"无法读取 OSM 文件 {path.name}:{exc} / cannot read the OSM file {path.name}: {exc}"
-        ) from exc
+        raise _unreadable(path, exc) from exc
     if bbox is None:
         raise OsmImportError(
             f"OSM 文件 {path.name} 中没有任何节点 / the OSM file {path.name} holds no nodes"
         )
-    return _Raw(bbox, boundaries, multipolygons, way_coords, hint_points, nodes, ways, counts)
+    return _Raw(bbox, boundaries, multipolygons, way_coords, hint_points, nodes, ways, Counter())
+
+
+def _read_relations(
+    path: Path,
+) -> tuple[list[_Relation], list[_Relation], tuple[float, float, float, float] | None]:
+    """Boundary and wanted multipolygon relations, and the file header's box if valid."""
+    import osmium
+
+    boundaries: list[_Relation] = []
+    multipolygons: list[_Relation] = []
+    processor = osmium.FileProcessor(str(path), osmium.osm.RELATION)
+    box = processor.header.box()
+    for rel in processor:
+        tags = dict(rel.tags)
+        boundary = _is_boundary(tags)
+        if not boundary and not (tags.get("type") == "multipolygon" and _wanted(tags)):
+            continue
+        ways = [(m.ref, m.role) for m in rel.members if m.type == "w"]
+        hints = [
+            m.ref for m in rel.members if m.type == "n" and m.role in ("label", "admin_centre")
+        ]
+        item = _Relation(rel.id, tags, ways, hints)
+        (boundaries if boundary else multipolygons).append(item)
+    bbox = None
+    if box.valid():
+        bbox = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+    return boundaries, multipolygons, bbox
+
+
+def _read_nodes_and_ways(
+    path: Path, boundaries: list[_Relation], multipolygons: list[_Relation]
+) -> tuple[list, list, dict[int, list[tuple[float, float] | None]], dict[int, tuple[float, float]]]:
+    """Wanted nodes and ways, the coordinates of relation member ways, and label node points."""
+    import osmium
+
+    member_ways = {w for rel in boundaries + multipolygons for w, _ in rel.ways}
+    way_coords: dict[int, list[tuple[float, float] | None]] = {}
+    nodes: list[tuple[int, dict[str, str], tuple[float, float]]] = []
+    ways: list[tuple[int, dict[str, str], list[tuple[float, float] | None], bool]] = []
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+    processor.with_locations()
+    # untagged nodes only feed the location cache; skip them before Python sees them
+    node_filter = osmium.filter.KeyFilter(*FEATURE_KEYS)
+    node_filter.enable_for(osmium.osm.NODE)
+    processor.with_filter(node_filter)
+    for obj in processor:
+        if obj.is_node():
+            if obj.location.valid() and _wanted(obj.tags):
+                nodes.append((obj.id, dict(obj.tags), (obj.location.lon, obj.location.lat)))
+            continue
+        member = obj.id in member_ways
+        wanted = len(obj.tags) > 0 and _wanted(obj.tags)
+        if not (member or wanted):
+            continue
+        coords = [(n.lon, n.lat) if n.location.valid() else None for n in obj.nodes]
+        if member:
+            way_coords[obj.id] = coords
+        if wanted:
+            closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
+            ways.append((obj.id, dict(obj.tags), coords, closed))
+    hint_ids = {n for rel in boundaries for n in rel.hint_nodes}
+    return nodes, ways, way_coords, _hint_points(processor.node_location_storage, hint_ids)
+
+
+def _hint_points(storage, node_ids: set[int]) -> dict[int, tuple[float, float]]:
+    """Locations of the label/admin-centre nodes found in the location cache."""
+    points: dict[int, tuple[float, float]] = {}
+    for node_id in node_ids:
+        try:
+            loc = storage.get(node_id)
+        except KeyError:
+            continue
+        if loc.valid():
+            points[node_id] = (loc.lon, loc.lat)
+    return points
 
 
 def _node_extent(path: Path) -> tuple[float, float, float, float] | None:

@@ -1,0 +1,44 @@
+"""The errors a planner can fix, as one family.
+
+Every error the software raises because of the planner's input (a file, a value, a missing
+layer, a choice that does not fit the data) derives from :class:`PlannerError`; those that come
+with a row-by-row table of problems derive from :class:`InputProblemsError`. The command line
+and the app catch the planner errors only and show their message; any other exception is a bug
+and is shown as one, with its traceback.
+
+The concrete errors live next to the code that raises them (``layers.io_base.LayerFileError``,
+``analysis.checks.ComplianceInputError``, ...). They keep :class:`ValueError` as a second base
+where they always had it, so callers that caught ``ValueError`` keep working.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+class PlannerError(Exception):
+    """An error caused by the input, with a message the planner can act on (中文 / English)."""
+
+
+class InputProblemsError(PlannerError, ValueError):
+    """Input rows the analysis cannot use, listed row by row in :attr:`problems`.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        One row per problem. Subclasses fix the columns (at least ``message_zh`` and
+        ``message_en``); ``row`` is the 1-based row number in the layer where there is one.
+    message : str
+        The summary shown to the planner.
+    """
+
+    def __init__(self, problems: pd.DataFrame, message: str) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
+def planner_message(error: BaseException) -> str:
+    """The text shown for a planner error (a KeyError's repr quotes are dropped)."""
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return str(error)
