@@ -16,13 +16,15 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from layers.errors import PlannerError
+
 SETTINGS_TABLE = "project_settings"
 SCENARIOS_TABLE = "scenarios"
 SCENARIO_PREFIX = "scenario__"
 METADATA_TABLE = "layer_metadata"
 
 
-class ProjectError(Exception):
+class ProjectError(PlannerError):
     """A project cannot be created, opened or written; the message says why, in zh and en."""
 
 

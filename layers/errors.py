@@ -36,9 +36,3 @@ class InputProblemsError(PlannerError, ValueError):
         self.problems = problems
         super().__init__(message)
 
-
-def planner_message(error: BaseException) -> str:
-    """The text shown for a planner error (a KeyError's repr quotes are dropped)."""
-    if isinstance(error, KeyError) and error.args:
-        return str(error.args[0])
-    return str(error)

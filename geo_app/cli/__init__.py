@@ -2,9 +2,10 @@
 
 Each sub-command lives in its own module of this package and exposes
 ``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable taking
-the parsed ``argparse.Namespace`` and returning an exit code). Planner-facing errors are raised
-as :class:`CommandError` (or any exception listed in ``EXPECTED_ERRORS``) and printed as one
-clear message with exit code 2, never as a traceback.
+the parsed ``argparse.Namespace`` and returning an exit code). Errors the planner can fix derive
+from :class:`layers.errors.PlannerError` (:class:`CommandError` for bad arguments) and are printed
+as one clear message with exit code 2; a missing input file is treated the same way. Any other
+exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from layers.errors import PlannerError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
@@ -30,7 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-class CommandError(Exception):
+class CommandError(PlannerError):
     """An error a planner can fix (bad argument, bad file); printed without a traceback."""
 
 
@@ -62,12 +65,6 @@ def add_as_of_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    from geo_app.project import ProjectError
-
-    return (CommandError, ProjectError, FileNotFoundError, ValueError, KeyError)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every available sub-command."""
     parser = argparse.ArgumentParser(
@@ -95,9 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return int(args.func(args) or 0)
-    except _expected_errors() as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"错误 / error: {message}", file=sys.stderr)
+    except (PlannerError, FileNotFoundError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)

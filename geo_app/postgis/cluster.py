@@ -17,11 +17,13 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from layers.errors import PlannerError
+
 ADMIN = "geoapp_admin"
 DATABASE = "geoapp"
 
 
-class ClusterError(RuntimeError):
+class ClusterError(PlannerError, RuntimeError):
     """The local database cluster cannot be created or started."""
 
 
