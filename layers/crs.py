@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.errors import InputValueError
+
 WGS84 = "EPSG:4326"
 """Longitude/latitude on WGS 84: the CRS every layer of a project is stored in."""
 
@@ -133,7 +135,7 @@ _CONVERTERS = {
 def _check_system(name: str) -> str:
     key = name.lower().replace("-", "").replace("_", "")
     if key not in SYSTEMS:
-        raise ValueError(
+        raise InputValueError(
             f"未知坐标系 {name!r},可选 wgs84、gcj02、bd09 / unknown coordinate system {name!r}; "
             "choose wgs84, gcj02 or bd09"
         )
@@ -155,7 +157,7 @@ def convert_gdf(gdf: gpd.GeoDataFrame, src: str, dst: str) -> gpd.GeoDataFrame:
     """
     src, dst = _check_system(src), _check_system(dst)
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        raise ValueError(
+        raise InputValueError(
             "GCJ-02/BD-09 转换需要经纬度坐标 (EPSG:4326) / "
             "GCJ-02/BD-09 conversion needs longitude/latitude coordinates (EPSG:4326)"
         )
@@ -179,7 +181,7 @@ def gauss_kruger_epsg(lon: float) -> int:
     """
     central = int(round(lon / 3.0)) * 3
     if not 75 <= central <= 135:
-        raise ValueError(f"经度 {lon} 不在中国 / longitude {lon} is outside China")
+        raise InputValueError(f"经度 {lon} 不在中国 / longitude {lon} is outside China")
     return 4534 + (central - 75) // 3
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from layers.errors import InputValueError, UnknownNameError
 from layers.schema import DISTRICT_CLASSES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -160,7 +161,7 @@ def apply_district_classes(
     classes = [DEFAULT_DISTRICT_CLASSES.get(c, k) for c, k in zip(codes, current, strict=True)]
     for key, value in (overrides or {}).items():
         if value not in DISTRICT_CLASSES:
-            raise ValueError(
+            raise InputValueError(
                 f"区县类别 {value!r} 无效,可选 core、outer、county / "
                 f"invalid district class {value!r}; choose core, outer or county"
             )
@@ -171,7 +172,7 @@ def apply_district_classes(
             if _same_district(key, c, n)
         ]
         if not hits:
-            raise ValueError(
+            raise InputValueError(
                 f"设置中的区县 {key!r} 不在区县图层中 / "
                 f"district {key!r} of the settings is not in the districts layer"
             )
@@ -216,11 +217,11 @@ def district_class(code_or_name: str, overrides: Mapping[str, str] | None = None
     """
     code = find_district(code_or_name)
     if code is None:
-        raise KeyError(unknown_district_message(code_or_name))
+        raise UnknownNameError(unknown_district_message(code_or_name))
     for okey, value in (overrides or {}).items():
         if find_district(okey) == code:
             if value not in DISTRICT_CLASSES:
-                raise ValueError(
+                raise InputValueError(
                     f"区县类别 {value!r} 无效,可选 core、outer、county / "
                     f"invalid district class {value!r}; choose core, outer or county"
                 )

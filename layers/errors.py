@@ -36,3 +36,14 @@ class InputProblemsError(PlannerError, ValueError):
         self.problems = problems
         super().__init__(message)
 
+
+class InputValueError(PlannerError, ValueError):
+    """A value given by the planner (a parameter, an option, a cell) that cannot be used."""
+
+
+class UnknownNameError(PlannerError, KeyError):
+    """A name the planner gave (a district, a layer, a field, a metric) that does not exist."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; a planner reads it plain
+        return str(self.args[0]) if self.args else ""

@@ -16,6 +16,7 @@ import shapely
 
 from layers.crs import metric_crs
 from layers.demo import build_demo_layers
+from layers.errors import InputValueError
 
 HARBIN_PREFIX = "2301"
 NODE_ID_STEP = 10**9
@@ -56,7 +57,7 @@ invented. Later cities are called 示例市NN."""
 def city_prefix(index: int) -> str:
     """Four-digit code prefix of synthetic city ``index`` (0 -> ``2302``; Harbin is 2301)."""
     if index < 0:
-        raise ValueError("城市序号不能为负 / the city index must not be negative")
+        raise InputValueError("城市序号不能为负 / the city index must not be negative")
     return str(2302 + index)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from layers.errors import UnknownNameError
+
 ROOM_CODES: tuple[str, ...] = (
     "service_hall",
     "police_room",
@@ -146,7 +148,9 @@ class LayerSchema:
         for f in self.fields:
             if f.name == name:
                 return f
-        raise KeyError(f"图层 {self.name} 没有字段 {name} / layer {self.name} has no field {name}")
+        raise UnknownNameError(
+            f"图层 {self.name} 没有字段 {name} / layer {self.name} has no field {name}"
+        )
 
     def label(self, lang: str = "zh") -> str:
         """Label of the layer in ``lang`` ("zh" or "en")."""
@@ -448,7 +452,7 @@ NETWORK_LAYERS: tuple[str, str] = ("network_nodes", "network_edges")
 def get_schema(layer_name: str) -> LayerSchema:
     """Return the schema of ``layer_name`` or raise a planner-readable ``KeyError``."""
     if layer_name == "network":
-        raise KeyError(
+        raise UnknownNameError(
             "路网存为 network_nodes 和 network_edges 两个图层 / "
             "the network is stored as the layers network_nodes and network_edges"
         )
@@ -456,7 +460,7 @@ def get_schema(layer_name: str) -> LayerSchema:
         return SCHEMAS[layer_name]
     except KeyError:
         known = ", ".join(SCHEMAS)
-        raise KeyError(
+        raise UnknownNameError(
             f"未知图层 {layer_name!r};可用图层:{known} / unknown layer {layer_name!r}; known: {known}"
         ) from None
 

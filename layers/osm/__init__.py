@@ -38,6 +38,7 @@ import pandas as pd
 import shapely
 
 from layers.crs import metric_crs
+from layers.errors import InputValueError
 from layers.osm._boundaries import _build_admin, assemble_boundary, way_area
 from layers.osm._build import (
     _build_boiler_rooms,
@@ -123,7 +124,7 @@ def read_osm_layers(
         ("persons_per_household", persons_per_household),
     ):
         if not value > 0:
-            raise ValueError(f"参数 {name} 必须大于 0 / parameter {name} must be > 0")
+            raise InputValueError(f"参数 {name} 必须大于 0 / parameter {name} must be > 0")
     params = {
         "flat_size_m2": float(flat_size_m2),
         "default_levels": float(default_levels),
