@@ -26,7 +26,6 @@ from ._common import (
     is_integral,
     rel_gap,
     rows_text,
-    solve_milp,
 )
 from ._local_search import local_search_steps, rwls_set_cover
 from ._reduce import (
@@ -35,6 +34,7 @@ from ._reduce import (
     group_identical_rows,
     identical_rows_dense,
 )
+from .highs import MilpModel, solve_milp
 
 __all__ = ["set_cover", "max_cover", "greedy_max_cover", "swap_max_cover"]
 
@@ -639,7 +639,7 @@ def _set_cover_model(G, start, time_limit, relax=False):
     n_g, n_c = G.shape
     x0 = np.zeros(n_c)
     x0[start] = 1
-    return solve_milp(
+    model = MilpModel(
         np.ones(n_c),
         G.astype(float),
         np.ones(n_g),
@@ -647,6 +647,9 @@ def _set_cover_model(G, start, time_limit, relax=False):
         np.zeros(n_c),
         np.ones(n_c),
         np.ones(n_c, dtype=bool),
+    )
+    return solve_milp(
+        model,
         time_limit=time_limit,
         start=x0,
         integral_objective=True,
@@ -892,15 +895,11 @@ def _max_cover_model(G, W, p, start, time_limit, relax=False):
     hits = np.add.reduceat(is_start[G.indices], G.indptr[:-1]) if G.nnz else np.zeros(n_g)
     x0[n_c:] = np.minimum(1.0, hits[multi])
     integer = np.concatenate([np.ones(n_c, dtype=bool), np.zeros(n_z, dtype=bool)])
+    model = MilpModel(
+        c, A, row_lo, row_hi, np.zeros(n_c + n_z), np.ones(n_c + n_z), integer, maximize=True
+    )
     return solve_milp(
-        c,
-        A,
-        row_lo,
-        row_hi,
-        np.zeros(n_c + n_z),
-        np.ones(n_c + n_z),
-        integer,
-        maximize=True,
+        model,
         time_limit=time_limit,
         start=x0,
         integral_objective=is_integral(W),

@@ -37,9 +37,9 @@ from ._common import (
     is_integral,
     rel_gap,
     rows_text,
-    solve_milp,
 )
 from ._lagrange import fixings, subgradient
+from .highs import MilpModel, solve_milp
 
 __all__ = ["p_median", "greedy_p_median", "interchange_p_median", "evaluate_p_median"]
 
@@ -345,14 +345,7 @@ def _radius_solve(
             x0[m:] = np.minimum(x0[m:], z_hi)
         remaining = None if deadline is None else max(0.05, deadline - time.perf_counter())
         out = solve_milp(
-            c,
-            A,
-            row_lo,
-            row_hi,
-            col_lo,
-            col_hi,
-            integer,
-            offset=offset,
+            MilpModel(c, A, row_lo, row_hi, col_lo, col_hi, integer, offset=offset),
             time_limit=remaining,
             start=x0,
             integral_objective=integral,
@@ -460,14 +453,11 @@ def _capacitated(
     c = np.concatenate([np.zeros(m), w[rows] * cst])
     col_lo = np.zeros(nv)
     col_lo[req] = 1
+    model = MilpModel(
+        c, A, np.concatenate(lo), np.concatenate(hi), col_lo, np.ones(nv), np.ones(nv, dtype=bool)
+    )
     out = solve_milp(
-        c,
-        A,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        col_lo,
-        np.ones(nv),
-        np.ones(nv, dtype=bool),
+        model,
         time_limit=time_limit,
         integral_objective=is_integral(c),
     )
