@@ -255,3 +255,12 @@ def rel_gap(objective: float, bound: float) -> float:
 def is_integral(values: np.ndarray) -> bool:
     v = np.asarray(values, dtype=float)
     return bool(v.size == 0 or (np.all(np.isfinite(v)) and np.all(v == np.round(v))))
+
+
+def assign_within(reach, A: sp.csr_matrix, selected: np.ndarray) -> np.ndarray:
+    """Nearest selected column among those covering each row (-1 if none)."""
+    col, _ = reach.best_of(selected)
+    covered = np.asarray(A[:, selected].sum(axis=1)).ravel() > 0 if selected.size else None
+    if covered is None:
+        return np.full(reach.n_rows, -1)
+    return np.where(covered, col, -1)
