@@ -34,6 +34,7 @@ def resolve_metric_crs(*frames: gpd.GeoDataFrame | None, crs=None):
 
 
 def to_metric(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
+    """A copy of ``gdf`` in ``crs`` (as is when either CRS is unknown); ``None`` stays."""
     if gdf is None:
         return None
     if crs is None or gdf.crs is None:
@@ -42,10 +43,12 @@ def to_metric(gdf: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame | None:
 
 
 def back_to(gdf: gpd.GeoDataFrame, crs_out) -> gpd.GeoDataFrame:
+    """``gdf`` in the caller's CRS ``crs_out`` (as is when either CRS is unknown)."""
     if crs_out is None or gdf.crs is None:
         return gdf
     return gdf.to_crs(crs_out)
 
 
 def empty_frame(columns: list[str], crs) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with ``columns`` (object dtype) and a geometry column."""
     return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=crs)
