@@ -14,7 +14,7 @@ and, optionally, a hub serves only communities of its own street. Lexicographic 
 2. open as few hubs as possible;
 3. minimise the household-weighted walking distance.
 
-Each stage is an exact MILP solved by HiGHS (``scipy.optimize.milp``); stage k+1 keeps the
+Each stage is an exact MILP solved by HiGHS (:mod:`analysis.siting.highs`); stage k+1 keeps the
 optimum of stage k as a constraint. Communities no hub can serve are reported with the reason:
 no site within reach, no site in reach large enough for the shortfall alone, or sites in reach
 are taken by others (their combined shortfalls exceed the area).
@@ -22,12 +22,14 @@ are taken by others (their combined shortfalls exceed the area).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+from analysis.siting.highs import MilpModel, MilpOutcome, solve_milp
 
 REASON_NO_SITE = "no_site_in_reach"
 REASON_TOO_SMALL = "no_site_large_enough"
@@ -118,20 +120,127 @@ def _vector(values, n: int, name: str) -> np.ndarray:
     return arr
 
 
-def _solve(c, rows, integrality, bounds, time_limit):
-    """One HiGHS MILP; ``rows`` are ``(matrix, lower, upper)`` constraint blocks."""
-    constraints = [LinearConstraint(A, lo, hi) for A, lo, hi in rows]
-    options = {"disp": False, "mip_rel_gap": 1e-9}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
-    res = milp(
-        c=c,
-        constraints=constraints,
-        integrality=integrality,
-        bounds=bounds,
-        options=options,
+@dataclass(frozen=True)
+class _Pairs:
+    """Reachable (within the walk, same street if asked) and fitting community-site pairs."""
+
+    row: np.ndarray
+    col: np.ndarray
+    dist: np.ndarray
+    in_reach: np.ndarray  # rows with a site in reach
+    fitting: np.ndarray  # rows with a site in reach large enough for their shortfall alone
+
+
+def _pairs(coo: sp.coo_matrix, need, cap, max_distance_m, row_groups, col_groups) -> _Pairs:
+    keep = (coo.data <= max_distance_m) & np.isfinite(coo.data)
+    if (row_groups is None) != (col_groups is None):
+        raise HubInputError(
+            "同街道约束需要社区和用房两侧的街道代码 / "
+            "the same-street rule needs street codes of both communities and sites"
+        )
+    if row_groups is not None:
+        rg = np.asarray(row_groups, dtype=object)
+        cg = np.asarray(col_groups, dtype=object)
+        keep &= rg[coo.row] == cg[coo.col]
+    pr, pc, pd_ = coo.row[keep], coo.col[keep], coo.data[keep]
+    in_reach = np.zeros(coo.shape[0], dtype=bool)
+    in_reach[pr] = True
+    fits = cap[pc] >= need[pr] - 1e-9
+    pr, pc, pd_ = pr[fits], pc[fits], pd_[fits]
+    fitting = np.zeros(coo.shape[0], dtype=bool)
+    fitting[pr] = True
+    return _Pairs(pr, pc, pd_, in_reach, fitting)
+
+
+def _base_model(pairs: _Pairs, need, cap) -> MilpModel:
+    """Variables x_p (one per pair) then y_j (one per site): each row at most once, a pair
+    only to an open site, each open site's area at least the shortfalls it takes on."""
+    n_rows, n_cols = need.size, cap.size
+    n_pairs = pairs.row.size
+    n_var = n_pairs + n_cols
+    p_idx = np.arange(n_pairs)
+    assign = sp.csr_matrix((np.ones(n_pairs), (pairs.row, p_idx)), shape=(n_rows, n_var))
+    link = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+            (np.concatenate([p_idx, p_idx]), np.concatenate([p_idx, n_pairs + pairs.col])),
+        ),
+        shape=(n_pairs, n_var),
     )
-    return res
+    capacity = sp.csr_matrix(
+        (
+            np.concatenate([need[pairs.row], -cap]),
+            (
+                np.concatenate([pairs.col, np.arange(n_cols)]),
+                np.concatenate([p_idx, n_pairs + np.arange(n_cols)]),
+            ),
+        ),
+        shape=(n_cols, n_var),
+    )
+    n_cons = n_rows + n_pairs + n_cols
+    hi = np.concatenate([np.ones(n_rows), np.zeros(n_pairs + n_cols)])
+    return MilpModel(
+        c=np.zeros(n_var),
+        A=sp.vstack([assign, link, capacity], format="csr"),
+        row_lo=np.full(n_cons, -np.inf),
+        row_hi=hi,
+        col_lo=np.zeros(n_var),
+        col_hi=np.ones(n_var),
+        integer=np.ones(n_var, dtype=bool),
+    )
+
+
+def _with_row(model: MilpModel, row: np.ndarray, lo: float, hi: float) -> MilpModel:
+    """``model`` with one more constraint ``lo <= row x <= hi``."""
+    return dataclasses.replace(
+        model,
+        A=sp.vstack([model.A, sp.csr_matrix(row)], format="csr"),
+        row_lo=np.append(model.row_lo, lo),
+        row_hi=np.append(model.row_hi, hi),
+    )
+
+
+def _lexicographic(
+    model: MilpModel, c3: np.ndarray, n_pairs: int, time_limit: float | None
+) -> tuple[np.ndarray, list[MilpOutcome]]:
+    """Stage 1: most rows served; 2: fewest hubs; 3: least ``c3 x``. Each stage keeps the
+    optimum of the one before as a constraint. Returns the solution and the three outcomes."""
+    n_var = model.c.size
+    c1 = np.concatenate([-np.ones(n_pairs), np.zeros(n_var - n_pairs)])
+    r1 = solve_milp(dataclasses.replace(model, c=c1), time_limit=time_limit)
+    if r1.x is None:
+        raise HubInputError(f"求解失败:{r1.status} / the solver failed: {r1.status}")
+    served = round(-r1.objective)
+    model = _with_row(
+        model, np.concatenate([np.ones(n_pairs), np.zeros(n_var - n_pairs)]), served - 0.5, np.inf
+    )
+    c2 = np.concatenate([np.zeros(n_pairs), np.ones(n_var - n_pairs)])
+    r2 = solve_milp(dataclasses.replace(model, c=c2), time_limit=time_limit)
+    x = r2.x if r2.x is not None else r1.x
+    n_hubs = round(float(c2 @ x))
+    model = _with_row(model, c2, -np.inf, n_hubs + 0.5)
+    r3 = solve_milp(dataclasses.replace(model, c=c3), time_limit=time_limit)
+    if r3.x is not None:
+        x = r3.x
+    return x, [r1, r2, r3]
+
+
+def _unserved(assignment: np.ndarray, pairs: _Pairs) -> pd.DataFrame:
+    """Rows no hub serves, with the reason."""
+    rows = np.flatnonzero(assignment < 0)
+    reasons = np.where(
+        ~pairs.in_reach[rows],
+        REASON_NO_SITE,
+        np.where(~pairs.fitting[rows], REASON_TOO_SMALL, REASON_COMPETITION),
+    )
+    return pd.DataFrame(
+        {
+            "row": rows.astype(int),
+            "reason": reasons,
+            "reason_zh": [REASON_TEXT[r][0] for r in reasons],
+            "reason_en": [REASON_TEXT[r][1] for r in reasons],
+        }
+    )
 
 
 def central_stations(
@@ -176,119 +285,33 @@ def central_stations(
     weight = np.ones(n_rows) if households is None else _vector(households, n_rows, "households")
     if max_distance_m <= 0:
         raise HubInputError("步行距离须大于 0 / the walking distance must be positive")
-
-    keep = (coo.data <= max_distance_m) & np.isfinite(coo.data)
-    if (row_groups is None) != (col_groups is None):
-        raise HubInputError(
-            "同街道约束需要社区和用房两侧的街道代码 / "
-            "the same-street rule needs street codes of both communities and sites"
-        )
-    if row_groups is not None:
-        rg = np.asarray(row_groups, dtype=object)
-        cg = np.asarray(col_groups, dtype=object)
-        keep &= rg[coo.row] == cg[coo.col]
-    pr, pc, pd_ = coo.row[keep], coo.col[keep], coo.data[keep]
-    in_reach = np.zeros(n_rows, dtype=bool)
-    in_reach[pr] = True
-    fits = cap[pc] >= need[pr] - 1e-9
-    pr, pc, pd_ = pr[fits], pc[fits], pd_[fits]
-    fitting = np.zeros(n_rows, dtype=bool)
-    fitting[pr] = True
-
-    n_pairs = pr.size
+    pairs = _pairs(coo, need, cap, max_distance_m, row_groups, col_groups)
+    n_pairs = pairs.row.size
     assignment = np.full(n_rows, -1, dtype=int)
     distance = np.full(n_rows, np.nan)
     load = np.zeros(n_cols)
     details = {"pairs": int(n_pairs), "rows": int(n_rows), "sites": int(n_cols)}
     selected: list[int] = []
-    optimal, gap, n_hubs, wdist = True, 0.0, 0, 0.0
-
+    optimal, gap, wdist = True, 0.0, 0.0
     if n_pairs:
-        # variables: x_p (one per reachable, fitting pair) then y_j (one per site)
-        n_var = n_pairs + n_cols
-        p_idx = np.arange(n_pairs)
-        assign = sp.csr_matrix((np.ones(n_pairs), (pr, p_idx)), shape=(n_rows, n_var))
-        link = sp.csr_matrix(
-            (
-                np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
-                (np.concatenate([p_idx, p_idx]), np.concatenate([p_idx, n_pairs + pc])),
-            ),
-            shape=(n_pairs, n_var),
-        )
-        capacity = sp.csr_matrix(
-            (
-                np.concatenate([need[pr], -cap]),
-                (
-                    np.concatenate([pc, np.arange(n_cols)]),
-                    np.concatenate([p_idx, n_pairs + np.arange(n_cols)]),
-                ),
-            ),
-            shape=(n_cols, n_var),
-        )
-        base = [
-            (assign, -np.inf, 1.0),
-            (link, -np.inf, 0.0),
-            (capacity, -np.inf, 0.0),
-        ]
-        integrality = np.ones(n_var)
-        bounds = Bounds(np.zeros(n_var), np.ones(n_var))
-        stages = []
-
-        # stage 1: serve as many communities as possible
-        c1 = np.concatenate([-np.ones(n_pairs), np.zeros(n_cols)])
-        r1 = _solve(c1, base, integrality, bounds, time_limit)
-        stages.append(r1)
-        if r1.x is None:
-            raise HubInputError(f"求解失败:{r1.message} / the solver failed: {r1.message}")
-        served = round(-r1.fun)
-        row_served = sp.csr_matrix(np.concatenate([np.ones(n_pairs), np.zeros(n_cols)]))
-        cons = [*base, (row_served, served - 0.5, np.inf)]
-
-        # stage 2: fewest hubs
-        c2 = np.concatenate([np.zeros(n_pairs), np.ones(n_cols)])
-        r2 = _solve(c2, cons, integrality, bounds, time_limit)
-        stages.append(r2)
-        x = r2.x if r2.x is not None else r1.x
-        n_hubs = round(float(c2 @ x))
-        hubs_row = sp.csr_matrix(c2)
-        cons.append((hubs_row, -np.inf, n_hubs + 0.5))
-
-        # stage 3: household-weighted walking distance
-        c3 = np.concatenate([weight[pr] * pd_, np.zeros(n_cols)])
-        r3 = _solve(c3, cons, integrality, bounds, time_limit)
-        stages.append(r3)
-        if r3.x is not None:
-            x = r3.x
-        optimal = all(r.status == 0 for r in stages)
-        gap = float(getattr(r3, "mip_gap", 0.0) or 0.0) if not optimal else 0.0
+        c3 = np.concatenate([weight[pairs.row] * pairs.dist, np.zeros(n_cols)])
+        x, stages = _lexicographic(_base_model(pairs, need, cap), c3, n_pairs, time_limit)
+        optimal = all(r.optimal for r in stages)
+        gap = stages[-1].gap if not optimal else 0.0
         chosen = x[:n_pairs] > 0.5
-        assignment[pr[chosen]] = pc[chosen]
-        distance[pr[chosen]] = pd_[chosen]
-        np.add.at(load, pc[chosen], need[pr[chosen]])
+        assignment[pairs.row[chosen]] = pairs.col[chosen]
+        distance[pairs.row[chosen]] = pairs.dist[chosen]
+        np.add.at(load, pairs.col[chosen], need[pairs.row[chosen]])
         selected = sorted(int(j) for j in np.flatnonzero(x[n_pairs:] > 0.5))
         wdist = float(c3 @ x)
-        details["stage_status"] = [int(r.status) for r in stages]
-
-    unserved_rows = np.flatnonzero(assignment < 0)
-    reasons = np.where(
-        ~in_reach[unserved_rows],
-        REASON_NO_SITE,
-        np.where(~fitting[unserved_rows], REASON_TOO_SMALL, REASON_COMPETITION),
-    )
-    unserved = pd.DataFrame(
-        {
-            "row": unserved_rows.astype(int),
-            "reason": reasons,
-            "reason_zh": [REASON_TEXT[r][0] for r in reasons],
-            "reason_en": [REASON_TEXT[r][1] for r in reasons],
-        }
-    )
-    n_served = n_rows - len(unserved_rows)
+        details["stage_status"] = [r.status for r in stages]
+    unserved = _unserved(assignment, pairs)
+    n_served = n_rows - len(unserved)
     message = (
         f"{len(selected)} 处中心服务站服务 {n_served}/{n_rows} 个社区;"
-        f"{len(unserved_rows)} 个社区无法辐射 / "
+        f"{len(unserved)} 个社区无法辐射 / "
         f"{len(selected)} hubs serve {n_served} of {n_rows} communities; "
-        f"{len(unserved_rows)} cannot be served"
+        f"{len(unserved)} cannot be served"
     )
     return HubResult(
         selected=selected,

@@ -355,17 +355,20 @@ def test_placement_max_coverage_with_one_camera_picks_the_centre():
 
 
 def test_placement_time_limit_keeps_greedy_cover_and_reports_bound(monkeypatch):
-    # simulate the solver stopping at its time limit without an incumbent and with a dual
-    # bound of 3.2: the greedy cover is returned, the bound is ceil(3.2) = 4 and the gap is
-    # (cameras - 4) / cameras
-    import types
+    # simulate the solver stopping at its time limit with a poor cover (every view) and a
+    # dual bound of 3.2: views adding nothing are dropped, the bound is ceil(3.2) = 4 and the
+    # gap is (cameras - 4) / cameras
+    import dataclasses
 
-    import analysis.surveillance as surv
+    import analysis.surveillance.placement as placement
+    from analysis.siting import set_cover
 
-    def stopped(A, time_limit):
-        return types.SimpleNamespace(x=None, status=1, mip_dual_bound=3.2)
+    def stopped(cost, max_cost, **kwargs):
+        res = set_cover(cost, max_cost, **kwargs)
+        every = list(range(cost.shape[1]))
+        return dataclasses.replace(res, selected=every, optimal=False, bound=3.2)
 
-    monkeypatch.setattr(surv, "_milp_cover", stopped)
+    monkeypatch.setattr(placement, "set_cover", stopped)
     nodes, streets = grid(3, 100.0)
     cand = candidate_positions(network_nodes=nodes, crs=CRS)
     spec = CameraSpec(kind="dome", fov_deg=360, range_m=101)

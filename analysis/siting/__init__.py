@@ -10,7 +10,8 @@ proven bound and gap.
 """
 
 from ._common import InfeasibleError, SitingResult
-from .cover import max_cover, set_cover
+from .cover import set_cover
+from .mclp import max_cover
 from .median import p_median
 
 __all__ = [

@@ -17,6 +17,8 @@ import numpy as np
 from ._common import Reach
 
 _BLOCK = 4_000_000
+MAX_ITERATIONS = 3000
+"""Subgradient steps at most."""
 
 
 @dataclass
@@ -86,7 +88,6 @@ def subgradient(
     lam0: np.ndarray,
     *,
     time_limit: float = 30.0,
-    max_iter: int = 3000,
     integral: bool = False,
 ) -> LagrangeOutcome:
     """Subgradient ascent on the Lagrangian dual; stops when the bound meets ``ub``."""
@@ -101,7 +102,7 @@ def subgradient(
     best_cols, best_cost = None, math.inf
     it = 0
     target = ub - (1 - 1e-6) if integral else ub - 1e-9 * max(1.0, abs(ub))
-    for it in range(1, max_iter + 1):
+    for it in range(1, MAX_ITERATIONS + 1):
         rho = oracle.rho(lam)
         Y = _choose(rho, p, req_mask)
         L = float(lam.sum() + rho[Y].sum())

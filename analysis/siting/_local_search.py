@@ -31,8 +31,14 @@ def _njit(fn):
 
 
 @_njit
-def _add(j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc):
-    """Put column ``j`` in the solution; returns the new number of uncovered rows."""
+def _add(j, graph, state, n_unc):
+    """Put column ``j`` in the solution; returns the new number of uncovered rows.
+
+    ``graph`` is ``(r_ptr, r_col, c_ptr, c_row)`` (rows and columns of the matrix, CSR and
+    CSC); ``state`` is ``(weight, count, in_sol, score, unc, unc_pos)``.
+    """
+    r_ptr, r_col, c_ptr, c_row = graph
+    weight, count, in_sol, score, unc, unc_pos = state
     in_sol[j] = True
     loss = 0
     for k in range(c_ptr[j], c_ptr[j + 1]):
@@ -60,8 +66,10 @@ def _add(j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_p
 
 
 @_njit
-def _drop(j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc):
+def _drop(j, graph, state, n_unc):
     """Take column ``j`` out of the solution; returns the new number of uncovered rows."""
+    r_ptr, r_col, c_ptr, c_row = graph
+    weight, count, in_sol, score, unc, unc_pos = state
     in_sol[j] = False
     gain = 0
     for k in range(c_ptr[j], c_ptr[j + 1]):
@@ -114,6 +122,30 @@ def _best_in_solution(in_sol, score, stamp, skip):
 
 
 @_njit
+def _column_to_add(e, r_ptr, r_col, can_add, score, stamp):
+    """Column covering row ``e`` with the highest score among those allowed, oldest first on
+    ties (the first column of the row when none is allowed)."""
+    add = -1
+    for q in range(r_ptr[e], r_ptr[e + 1]):
+        i = r_col[q]
+        if can_add[i] and (
+            add < 0 or score[i] > score[add] or (score[i] == score[add] and stamp[i] < stamp[add])
+        ):
+            add = i
+    return add if add >= 0 else r_col[r_ptr[e]]
+
+
+@_njit
+def _weigh_uncovered(unc, n_unc, r_ptr, r_col, weight, score):
+    """Uncovered rows weigh one more, so the columns covering them gain."""
+    for u in range(n_unc):
+        e = unc[u]
+        weight[e] += 1
+        for q in range(r_ptr[e], r_ptr[e + 1]):
+            score[r_col[q]] += 1
+
+
+@_njit
 def _rwls(r_ptr, r_col, c_ptr, c_row, start, target, max_steps, seed):  # pragma: no cover
     """Compiled RWLS from the cover ``start``; returns the smallest cover found (0/1 mask)."""
     np.random.seed(seed)
@@ -133,11 +165,11 @@ def _rwls(r_ptr, r_col, c_ptr, c_row, start, target, max_steps, seed):  # pragma
     n_unc = n_rows
     for j in range(n_cols):
         score[j] = c_ptr[j + 1] - c_ptr[j]
+    graph = (r_ptr, r_col, c_ptr, c_row)
+    state = (weight, count, in_sol, score, unc, unc_pos)
     size = 0
     for j in start:
-        n_unc = _add(
-            j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc
-        )
+        n_unc = _add(j, graph, state, n_unc)
         size += 1
     best = in_sol.copy()
     best_size = size if n_unc == 0 else n_cols + 1
@@ -150,45 +182,24 @@ def _rwls(r_ptr, r_col, c_ptr, c_row, start, target, max_steps, seed):  # pragma
             if best_size <= target:
                 break
             j = _best_in_solution(in_sol, score, stamp, -1)
-            n_unc = _drop(
-                j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc
-            )
+            n_unc = _drop(j, graph, state, n_unc)
             size -= 1
             stamp[j] = step
             continue
         j = _best_in_solution(in_sol, score, stamp, tabu)
         if j >= 0:
-            n_unc = _drop(
-                j, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc
-            )
+            n_unc = _drop(j, graph, state, n_unc)
             size -= 1
             stamp[j] = step
             can_add[j] = False
             _free_neighbours(j, r_ptr, r_col, c_ptr, c_row, can_add)
-        e = unc[np.random.randint(n_unc)]
-        add = -1
-        for q in range(r_ptr[e], r_ptr[e + 1]):
-            i = r_col[q]
-            if can_add[i] and (
-                add < 0
-                or score[i] > score[add]
-                or (score[i] == score[add] and stamp[i] < stamp[add])
-            ):
-                add = i
-        if add < 0:
-            add = r_col[r_ptr[e]]
-        n_unc = _add(
-            add, r_ptr, r_col, c_ptr, c_row, weight, count, in_sol, score, unc, unc_pos, n_unc
-        )
+        add = _column_to_add(unc[np.random.randint(n_unc)], r_ptr, r_col, can_add, score, stamp)
+        n_unc = _add(add, graph, state, n_unc)
         size += 1
         stamp[add] = step
         tabu = add
         _free_neighbours(add, r_ptr, r_col, c_ptr, c_row, can_add)
-        for u in range(n_unc):  # uncovered rows weigh more, so columns covering them gain
-            e = unc[u]
-            weight[e] += 1
-            for q in range(r_ptr[e], r_ptr[e + 1]):
-                score[r_col[q]] += 1
+        _weigh_uncovered(unc, n_unc, r_ptr, r_col, weight, score)
     if n_unc == 0 and size < best_size:
         best[:] = in_sol
     return best

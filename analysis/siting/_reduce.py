@@ -101,3 +101,77 @@ def dominated_rows_dense(D: np.ndarray, *, supersets: bool = False) -> np.ndarra
     if not supersets:
         out[size == 0] = True
     return out
+
+
+# Covering models up to this many cells (and rows, for the row test) are reduced on dense arrays.
+DENSE_REDUCE_CELLS = 250_000
+DENSE_REDUCE_ROWS = 1_500
+
+
+def reduce_cover(
+    A: sp.csr_matrix, w: np.ndarray, *, set_cover: bool, rounds: int = 4
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, dict[str, int]]:
+    """Merge identical rows and drop dominated columns (and, for set cover, superset rows).
+
+    Returns ``(G, W, cols, stats)``: the reduced group x column matrix, group weights, the
+    original column index of every kept column, and sizes before/after.
+    """
+    stats = {"rows_in": int(A.shape[0]), "cols_in": int(A.shape[1]), "nnz_in": int(A.nnz)}
+    if A.shape[0] * A.shape[1] <= DENSE_REDUCE_CELLS:
+        D, W, cols = _reduce_cover_dense(A.toarray() != 0, w, set_cover=set_cover, rounds=rounds)
+        G = sp.csr_matrix(D, dtype=np.int8)
+        stats.update(rows_out=int(G.shape[0]), cols_out=int(G.shape[1]), nnz_out=int(G.nnz))
+        return G, W, cols, stats
+    cols = np.arange(A.shape[1])
+    G = sp.csr_matrix(A)
+    W = np.asarray(w, dtype=float)
+    for _ in range(rounds):
+        changed = False
+        first, label = group_identical_rows(G)
+        if first.size < G.shape[0]:
+            changed = True
+            W = np.bincount(label, weights=W, minlength=first.size)
+            G = G[first]
+        if set_cover and G.shape[0] > 1:
+            sup = dominated_rows(G, supersets=True)
+            if sup is not None and sup.any():
+                changed = True
+                G, W = G[~sup], W[~sup]
+        dom = dominated_rows(G.T.tocsr())
+        if dom is not None and dom.any():
+            changed = True
+            G = G[:, np.flatnonzero(~dom)].tocsr()
+            cols = cols[~dom]
+        if not changed:
+            break
+    G.sort_indices()
+    stats.update(rows_out=int(G.shape[0]), cols_out=int(G.shape[1]), nnz_out=int(G.nnz))
+    return G, W, cols, stats
+
+
+def _reduce_cover_dense(
+    D: np.ndarray, w: np.ndarray, *, set_cover: bool, rounds: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_reduce_cover` on a small dense boolean array; returns ``(D, W, cols)``."""
+    cols = np.arange(D.shape[1])
+    W = np.asarray(w, dtype=float)
+    for _ in range(rounds):
+        changed = False
+        first, label = identical_rows_dense(D)
+        if first.size < D.shape[0]:
+            changed = True
+            W = np.bincount(label, weights=W, minlength=first.size)
+            D = D[first]
+        if set_cover and 1 < D.shape[0] <= DENSE_REDUCE_ROWS:
+            sup = dominated_rows_dense(D, supersets=True)
+            if sup.any():
+                changed = True
+                D, W = D[~sup], W[~sup]
+        dom = dominated_rows_dense(D.T)
+        if dom.any():
+            changed = True
+            D = D[:, ~dom]
+            cols = cols[~dom]
+        if not changed:
+            break
+    return D, W, cols
