@@ -51,6 +51,7 @@ from analysis.distances import point_distances, snap_points
 from analysis.standards import StandardError
 from geo_app.compare import (
     STATION_KINDS,
+    Precomputed,
     district_table,
     project_district_metrics,
     resolve_districts,
@@ -436,8 +437,10 @@ def city_summary(
         lang=spec.lang,
         coverage_distances=spec.metric_distances,
         surveillance=spec.surveillance,
-        compliance=compliance if isinstance(compliance, ComplianceResult) else None,
-        coverage=coverage,
+        precomputed=Precomputed(
+            compliance=compliance if isinstance(compliance, ComplianceResult) else None,
+            coverage=coverage,
+        ),
     )
     return CitySummary(
         city.city, streets, districts, _metrics_long(comparison, city.city), comparison.notes

@@ -26,7 +26,9 @@ from geo_app.cli import main
 from geo_app.project import Project, ProjectError
 from geo_app.reports import build_report_context, render_report
 from geo_app.reports import departments as dep
-from geo_app.reports.context import _costs, _gap_counts, fmt_number, scenarios_for_district
+from geo_app.reports.context import fmt_number, scenarios_for_district
+from geo_app.reports.context.costs import cost_table
+from geo_app.reports.context.gaps import gap_counts
 from geo_app.site_selection import SiteSelection, run_site_selection, save_site_selection
 from geo_app.workflows import filter_compliance, project_compliance, project_standard
 
@@ -298,7 +300,7 @@ def test_heating_of_new_sites_is_split_by_art_32(project_path, code, city, distr
     project = Project.open(project_path)
     communities = project.layer("communities")
     ids = communities.loc[communities["district_code"].astype(str) == code, "community_id"]
-    table, totals = _costs(
+    table, totals = cost_table(
         project, project_standard(project), _one_site(200.0), code, list(ids.astype(str)), "zh"
     )
     # 200 m2 x 40 yuan/m2 (the standard's assumed price) = 8000 yuan a season
@@ -317,7 +319,7 @@ def test_gap_counts_by_art_31_field():
     )
     coverage = pd.DataFrame({"nearest_m": [100.0, 700.0, np.nan]})
     centres = pd.DataFrame({"compliant": [True, False]})
-    counts = _gap_counts(compliance, coverage, centres, None)
+    counts = gap_counts(compliance, coverage, centres, None)
     assert counts["area_old"] == 1 and counts["area_new"] == 1
     assert counts["uncovered"] == 2 and counts["street_centre"] == 1
     assert counts["rooms_police"] == 1 and counts["rooms_health"] == 1
@@ -347,7 +349,7 @@ def test_static_map_draws_gaps_and_sites_with_cjk_glyphs(context, tmp_path):
 
 
 def test_bilingual_messages_are_split_by_language():
-    from geo_app.reports.context import _in_lang
+    from geo_app.reports.context._format import in_lang as _in_lang
 
     message = "项目中没有候选用房图层(boiler_rooms)/ the project has no candidate layer"
     assert _in_lang(message, "zh") == "项目中没有候选用房图层(boiler_rooms)"

@@ -386,7 +386,7 @@ def test_coverage_target_and_management_come_from_the_project_standard() -> None
 
 
 def test_report_departments_count_gaps_by_the_same_payer_as_the_table() -> None:
-    from geo_app.reports.context import _gap_counts
+    from geo_app.reports.context.gaps import gap_counts as _gap_counts
 
     # 道里 new development under the Art. 11 minimum (developer, Art. 12), 呼兰 old (Art. 13),
     # the village V1 (Art. 36): one gap each, none counted twice
