@@ -36,10 +36,11 @@ from geo_app.project import Project, ProjectError
 from geo_app.reports import departments as dep
 from geo_app.site_selection import (
     CANDIDATE_LAYERS,
-    MODEL_LABELS,
     SiteSelection,
     candidate_sites,
+    model_label,
     run_site_selection,
+    site_summary,
 )
 from layers.crs import WGS84
 
@@ -553,7 +554,7 @@ def _sites_tables(
             _table("unserved", lang, UNSERVED_COLUMNS, []),
         )
     sep = "、" if lang == "zh" else ", "
-    summary = workflows.site_summary(selection, sep=sep)
+    summary = site_summary(selection, sep=sep)
     shortfall = dict(
         zip(
             compliance["community_id"].astype(str),
@@ -1204,7 +1205,6 @@ def _scenario_facts(
         return [KeyNumber(_lbl("scenario.source", lang), _lbl("scenario.none", lang))]
     params = selection.parameters
     s = selection.summary or {}
-    pair = MODEL_LABELS.get(selection.model, (selection.model, selection.model))
     if source == "saved" and row is not None:
         origin = _lbl(
             "scenario.saved",
@@ -1217,7 +1217,7 @@ def _scenario_facts(
     candidates = params.get("candidates") or []
     facts = [
         KeyNumber(_lbl("scenario.source", lang), origin),
-        KeyNumber(_lbl("scenario.model", lang), pair[0 if lang == "zh" else 1]),
+        KeyNumber(_lbl("scenario.model", lang), model_label(selection.model, lang)),
         KeyNumber(
             _lbl("scenario.candidates", lang),
             ("、" if lang == "zh" else ", ").join(layer_label(str(c), lang) for c in candidates)
