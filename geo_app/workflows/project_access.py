@@ -1,7 +1,8 @@
-"""A project's standard set, walking network and walking speed, shared by every workflow.
+"""What every workflow reads from a project: its standard set, walking network and speed.
 
-``project_network``, ``walking_speed`` and ``project_coverage`` are shared by ``geo-app
-coverage``/``isochrones``, ``geo-app site-select`` and the coverage and site-selection pages.
+``project_network`` and ``walking_speed`` are shared by ``geo-app coverage``/``isochrones``,
+``geo-app site-select``, the assessment and the coverage and site-selection pages; the layers
+themselves are read with :meth:`Project.required_layer` / :meth:`Project.optional_layer`.
 """
 
 from __future__ import annotations
