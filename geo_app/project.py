@@ -152,6 +152,16 @@ class Project:
         """Whether layer ``name`` is present."""
         return name in self.store.list_layers()
 
+    def required_layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Layer ``name``; :class:`ProjectError` naming it (zh/en) when the project lacks it."""
+        if not self.has_layer(name):
+            raise ProjectError(f"项目缺少图层 {name} / the project lacks the layer {name}")
+        return self.layer(name)
+
+    def optional_layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
+        """Layer ``name``, or ``None`` when the project does not have it."""
+        return self.layer(name) if self.has_layer(name) else None
+
     def layer(
         self, name: str, *, as_of: date | str | None = None
     ) -> gpd.GeoDataFrame | pd.DataFrame:

@@ -16,11 +16,12 @@ from shapely.geometry import Point, box
 from streamlit.testing.v1 import AppTest
 
 from analysis.gaps import gap_analysis
-from geo_app import site_selection, workflows
+from geo_app import workflows
 from geo_app.cli import coverage as cli_coverage
 from geo_app.pages import PAGES
 from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project, ProjectError
+from geo_app.site_selection import run as site_selection
 
 CRS = "EPSG:4551"
 X0, Y0 = 546_700.0, 5_067_000.0

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point, box
 from streamlit.testing.v1 import AppTest
 
-from geo_app import workflows
+from geo_app import site_selection, workflows
 from geo_app.pages import PAGES
 from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project
@@ -116,8 +116,8 @@ def hub_selection(old_district):
 
 # -- helpers -----------------------------------------------------------------------------------
 def test_site_summary_groups_the_assignments_by_site(hub_selection):
-    table = workflows.site_summary(hub_selection)
-    assert list(table.columns) == list(workflows.SITE_COLUMNS)
+    table = site_selection.site_summary(hub_selection)
+    assert list(table.columns) == list(site_selection.SITE_COLUMNS)
     assert len(table) == 1
     row = table.iloc[0]
     assert row["site_id"] == "S1" and row["name"] == "一号锅炉房"
@@ -128,10 +128,12 @@ def test_site_summary_groups_the_assignments_by_site(hub_selection):
     assert row["mean_distance_m"] == pytest.approx(mean, abs=0.2)
     assert row["max_distance_m"] == pytest.approx(walks["C"], abs=0.1)
     assert row["served_names"] == "甲社区、乙社区、丙社区"  # nearest first
-    assert workflows.site_summary(hub_selection, sep=", ")["served_names"].iloc[0] == (
+    assert site_selection.site_summary(hub_selection, sep=", ")["served_names"].iloc[0] == (
         "甲社区, 乙社区, 丙社区"
     )
-    unserved = workflows.planning_table(hub_selection.unserved, "zh", workflows.UNSERVED_COLUMNS)
+    unserved = workflows.planning_table(
+        hub_selection.unserved, "zh", site_selection.UNSERVED_COLUMNS
+    )
     assert unserved.to_dict("list") == {
         "社区编号": ["D"],
         "名称": ["丁社区"],
@@ -143,7 +145,7 @@ def test_site_summary_groups_the_assignments_by_site(hub_selection):
 def test_download_bytes_are_the_cli_result_file(hub_selection, tmp_path):
     out = write_site_selection(hub_selection, tmp_path / "cli.gpkg")
     download = tmp_path / "download.gpkg"
-    download.write_bytes(workflows.site_selection_gpkg_bytes(hub_selection))
+    download.write_bytes(site_selection.site_selection_gpkg_bytes(hub_selection))
     names = sorted(str(n) for n, _ in pyogrio.list_layers(download))
     assert names == sorted(str(n) for n, _ in pyogrio.list_layers(out))
     assert names == ["assignments", "chosen_sites", "radiation_lines", "unserved"]
@@ -159,15 +161,17 @@ def test_default_district_is_daowai_when_present():
     options = pd.DataFrame(
         {"district_code": ["230102", DAOWAI], "name": ["道里区", "道外区"], "communities": [5, 3]}
     )
-    assert workflows.default_site_district(options) == DAOWAI
-    assert workflows.default_site_district(options.iloc[:1]) is None
-    assert workflows.default_site_district(options.iloc[:0]) is None
+    assert site_selection.default_site_district(options) == DAOWAI
+    assert site_selection.default_site_district(options.iloc[:1]) is None
+    assert site_selection.default_site_district(options.iloc[:0]) is None
 
 
 def test_scenario_table_shows_model_labels(old_district, hub_selection):
     project = Project.open(old_district)
     save_site_selection(project, hub_selection, "方案一")
-    table = workflows.planning_table(compare_scenarios(project), "en", workflows.SCENARIO_COLUMNS)
+    table = workflows.planning_table(
+        compare_scenarios(project), "en", site_selection.SCENARIO_COLUMNS
+    )
     assert table["Name"].tolist() == ["方案一"]
     assert table["Model"].tolist() == ["Art. 13 central service stations"]
     assert table["Candidates"].tolist() == ["Idle boiler rooms"]

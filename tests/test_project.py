@@ -112,6 +112,17 @@ def test_missing_layer_is_a_clear_error(tmp_path: Path) -> None:
         project.layer("communities")
 
 
+def test_required_and_optional_layers(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "p.gpkg")
+    with pytest.raises(ProjectError, match="项目缺少图层 streets / the project lacks the layer"):
+        project.required_layer("streets")
+    assert project.optional_layer("streets") is None
+    streets = gpd.GeoDataFrame({"street_code": ["1"]}, geometry=[Point(126.6, 45.7)], crs=4326)
+    project.write_layer("streets", streets)
+    assert project.required_layer("streets")["street_code"].tolist() == ["1"]
+    assert project.optional_layer("streets")["street_code"].tolist() == ["1"]
+
+
 def test_failed_write_leaves_previous_file_intact(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "p.gpkg"
     project = Project.create(path)

@@ -13,11 +13,13 @@ from shapely.geometry import Point, box
 from geo_app.cli import main
 from geo_app.project import Project, ProjectError
 from geo_app.site_selection import (
+    SiteOptions,
     compare_scenarios,
     run_site_selection,
     save_site_selection,
     write_site_selection,
 )
+from geo_app.workflows import project_compliance
 
 METRIC = "EPSG:4551"
 X0, Y0 = 546_700.0, 5_067_000.0  # central Harbin in CGCS2000 3-degree GK, CM 126E
@@ -110,6 +112,29 @@ def test_hub_model_serves_the_old_district_from_one_boiler_room(old_district):
     assert selection.radiation_lines.geom_type.eq("LineString").all()
     assert selection.summary["optimal"]
     assert selection.notes  # the straight-line fallback is stated
+
+
+def test_a_given_compliance_result_is_not_computed_again(old_district, monkeypatch):
+    import geo_app.site_selection.run as run_module
+
+    project = Project.open(old_district)
+    compliance = project_compliance(project)
+    expected = run_site_selection(project, "hub", candidates=["boiler_rooms"])
+
+    def recompute(*args, **kwargs):
+        raise AssertionError("compliance computed again")
+
+    monkeypatch.setattr(run_module, "project_compliance", recompute)
+    selection = run_site_selection(
+        project, "hub", options=SiteOptions(candidates=("boiler_rooms",)), compliance=compliance
+    )
+    assert selection.chosen_sites["site_id"].tolist() == ["S1"]
+    assert selection.summary == expected.summary
+    assert selection.assignments.equals(expected.assignments)
+    with pytest.raises(AssertionError, match="computed again"):
+        run_site_selection(project, "hub", candidates=["boiler_rooms"])
+    with pytest.raises(TypeError, match="not both"):
+        run_site_selection(project, "hub", options=SiteOptions(), p=2)
 
 
 def test_hub_area_limit_is_respected(old_district):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,9 +36,15 @@ from analysis.coverage import (
 from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
 from geo_app.cli import CommandError, add_as_of_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.progress import TextProgress
 from geo_app.project import Project
 from geo_app.spreadsheets import write_csv, write_xlsx
-from geo_app.workflows import project_coverage, project_network, walking_speed
+from geo_app.workflows import (
+    check_facility_kind,
+    project_coverage,
+    project_network,
+    walking_speed,
+)
 from layers.schema import FACILITY_KIND_LABELS, FACILITY_KINDS
 
 SHEET_NAMES = {"communities": "社区覆盖", "streets": "街道汇总", "districts": "区县汇总"}
@@ -48,38 +53,6 @@ FALLBACK_NOTE = (
     "note: the project has no walking network (network_nodes/network_edges); using straight-line "
     "distance x {detour}"
 )
-
-
-# -- progress ----------------------------------------------------------------------------------
-class StderrProgress:
-    """Progress printed to stderr (at most every 0.5 s, and at the end)."""
-
-    def __init__(self, label: str, stream=None) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self._last = 0.0
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - self._last < 0.5:
-            return
-        self._last = now
-        print(f"{self.label} {fraction:4.0%} {message}", file=self.stream, flush=True)
-
-
-# -- project helpers: in geo_app.workflows (shared with the app pages) ---------------------
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in FACILITY_KINDS:
-        known = ", ".join(FACILITY_KINDS)
-        raise CommandError(f"未知设施类型 {kind!r};可选:{known} / unknown facility kind {kind!r}")
-
-
-def _layer(project: Project, name: str) -> gpd.GeoDataFrame:
-    if not project.has_layer(name):
-        raise CommandError(f"项目缺少图层 {name} / the project lacks the layer {name}")
-    return project.layer(name)
 
 
 # -- writers -----------------------------------------------------------------------------------
@@ -136,18 +109,18 @@ def run_coverage(args: argparse.Namespace) -> int:
             f"不支持的输出格式 {out.suffix or out.name}(可用 .csv .xlsx .gpkg)/ "
             f"unsupported output {out.suffix or out.name} (use .csv .xlsx .gpkg)"
         )
-    _check_kind(args.facility_kind)
+    check_facility_kind(args.facility_kind)
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     project.as_of = args.as_of
     distance, minutes = _distance_arg(args, project)
     if distance <= 0:
         raise CommandError("覆盖距离须大于 0 / the distance must be positive")
-    progress = StderrProgress("覆盖分析 / coverage")
+    progress = TextProgress("覆盖分析 / coverage", every_s=0.5)
     G = project_network(project)
     if G is None:
         print(FALLBACK_NOTE.format(detour=args.detour), file=sys.stderr)
-    facilities = _layer(project, "facilities")
+    facilities = project.required_layer("facilities")
     if not (facilities.get("kind") == args.facility_kind).any():
         print(
             f"注意:项目中没有 {args.facility_kind} 设施,所有社区均未覆盖 / note: no "
@@ -187,11 +160,11 @@ def run_isochrones(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".gpkg":
         raise CommandError("等时圈输出须为 .gpkg / isochrones are written to a .gpkg file")
-    _check_kind(args.facility_kind)
+    check_facility_kind(args.facility_kind)
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     project.as_of = args.as_of
-    facilities = _layer(project, "facilities")
+    facilities = project.required_layer("facilities")
     if not (facilities.get("kind") == args.facility_kind).any():
         raise CommandError(
             f"项目中没有 {args.facility_kind} 设施 / no {args.facility_kind} facilities in the "
@@ -214,7 +187,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
         buffer_m=args.buffer,
         detour=args.detour,
         speed_kmh=speed,
-        progress=StderrProgress("等时圈 / isochrones"),
+        progress=TextProgress("等时圈 / isochrones", every_s=0.5),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():

@@ -10,11 +10,13 @@ stating every estimate and default, and settings (name, metric CRS of the extrac
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
+from geo_app.progress import TextProgress
 from geo_app.project import METADATA_TABLE
 
 
@@ -148,9 +150,7 @@ def run(args: argparse.Namespace) -> int:
         )
     overrides = _overrides(args.district_class)
 
-    def progress(fraction: float, message: str) -> None:
-        print(f"  [{fraction:4.0%}] {message}", flush=True)
-
+    progress = TextProgress(stream=sys.stdout, indent="  ")
     with tempfile.TemporaryDirectory() as tmp:
         if args.place:
             print(f"在线下载 {args.place} / downloading {args.place}", flush=True)

@@ -9,11 +9,11 @@ responsible departments (Art. 31) and the rules cited; see :mod:`geo_app.reports
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.progress import TextProgress
 from geo_app.project import Project
 from geo_app.reports import FORMATS, build_report_context, render_report
 
@@ -45,10 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     """Build the report context and write the file."""
     out = Path(args.out)
@@ -61,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(out, projects=[args.project], overwrite_project=args.overwrite_project)
     project = Project.open(args.project)
     context = build_report_context(
-        project, args.district, scenario=args.scenario, lang=args.lang, progress=_progress
+        project, args.district, scenario=args.scenario, lang=args.lang, progress=TextProgress()
     )
     path = render_report(context, fmt, out)
     for note in context.notes:

@@ -7,16 +7,16 @@ Writes the layers ``chosen_sites``, ``assignments``, ``radiation_lines`` and the
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.progress import TextProgress
 from geo_app.project import Project
 from geo_app.site_selection import (
     CANDIDATE_LAYERS,
-    MODEL_LABELS,
     MODELS,
+    model_label,
     run_site_selection,
     save_site_selection,
     write_site_selection,
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "site-select",
         help="选址规划(含第十三条中心服务站)/ site selection (incl. Art. 13 hubs)",
         description="选址规划 / site selection: "
-        + "; ".join(f"{m} = {zh} / {en}" for m, (zh, en) in MODEL_LABELS.items()),
+        + "; ".join(f"{m} = {model_label(m, 'zh')} / {model_label(m, 'en')}" for m in MODELS),
     )
     parser.add_argument("project", help="项目文件 / project GeoPackage")
     parser.add_argument("--model", choices=MODELS, required=True)
@@ -62,10 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the model, write the result file and save the scenario."""
     candidates = tuple(c.strip() for c in args.candidates.split(",") if c.strip())
@@ -84,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         district=args.district,
         same_street=args.same_street,
         time_limit=args.time_limit,
-        progress=_progress,
+        progress=TextProgress(),
     )
     out = write_site_selection(selection, args.out)
     name = args.scenario or f"{args.model}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
@@ -94,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         print(note)
     quality = "最优 / optimal" if s["optimal"] else f"间隙 / gap {s['gap']:.2%}"
     print(
-        f"{MODEL_LABELS[args.model][0]}:选出 {s['chosen_sites']} 处,服务 "
+        f"{model_label(args.model, 'zh')}:选出 {s['chosen_sites']} 处,服务 "
         f"{s['served_communities']}/{s['demand_communities']} 个社区,"
         f"{s['unserved_communities']} 个未服务;{quality}"
     )

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from geo_app import state, ui, workflows
+from geo_app import site_selection, state, ui, workflows
 from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
+from geo_app.progress import BarProgress
 from geo_app.project import ProjectError
 from geo_app.reports import FORMATS, MIME, build_report_context, report_bytes
 from geo_app.reports.context import scenarios_for_district
@@ -65,7 +66,7 @@ def _district_options() -> pd.DataFrame:
 def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tuple[Request, bool]:
     codes = options["district_code"].astype(str).tolist()
     names = dict(zip(codes, options["name"], strict=True))
-    default = workflows.default_site_district(options)
+    default = site_selection.default_site_district(options)
     row = st.columns([2, 3, 2, 2])
     district = row[0].selectbox(
         t("reports.district", lang),
@@ -110,9 +111,7 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
 def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated | None:
     """Build and render the report with a progress bar; errors are shown, not raised."""
     bar = st.progress(0.0, text=t("reports.progress.start", lang))
-
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction * 0.85, 0.0), 1.0), text=message)
+    progress = BarProgress(bar, 0.0, 0.85)
 
     start = time.perf_counter()
     try:

@@ -107,7 +107,7 @@ def map_views(key: state.FileKey, params: Params, lang: str) -> list[maps.LayerV
 @st.cache_data(max_entries=8, show_spinner=False)
 def result_bytes(key: state.FileKey, params: Params) -> bytes:
     """The result GeoPackage of a cached run (as ``geo-app site-select`` writes it)."""
-    return workflows.site_selection_gpkg_bytes(compute(key, params).selection)
+    return site_selection.site_selection_gpkg_bytes(compute(key, params).selection)
 
 
 def _district_options() -> pd.DataFrame:
@@ -127,8 +127,7 @@ def _district_name(code: str | None, lang: str) -> str:
 
 
 def _model_label(model: str, lang: str) -> str:
-    zh, en = site_selection.MODEL_LABELS[model]
-    return zh if lang == "zh" else en
+    return site_selection.model_label(model, lang)
 
 
 def _hub_rule(info: state.ProjectInfo) -> HubRule:
@@ -165,7 +164,7 @@ def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tupl
     codes = [*options["district_code"].astype(str), ALL]
     names = dict(zip(options["district_code"].astype(str), options["name"], strict=True))
     counts = dict(zip(options["district_code"].astype(str), options["communities"], strict=True))
-    default = workflows.default_site_district(options)
+    default = site_selection.default_site_district(options)
     district = row1[2].selectbox(
         t("site_selection.district", lang),
         codes,
@@ -295,7 +294,7 @@ def _compare(info: state.ProjectInfo, lang: str) -> None:
         table["district"] = [
             None if pd.isna(d) else _district_name(str(d), lang) for d in table["district"]
         ]
-    _table(table, lang, workflows.SCENARIO_COLUMNS, key="site_compare")
+    _table(table, lang, site_selection.SCENARIO_COLUMNS, key="site_compare")
 
 
 def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) -> None:
@@ -348,15 +347,15 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     )
     sep = "、" if lang == "zh" else ", "
     with tabs[0]:
-        sites = workflows.site_summary(selection, sep=sep)
-        _table(sites, lang, workflows.SITE_COLUMNS, key="site_sites")
+        sites = site_selection.site_summary(selection, sep=sep)
+        _table(sites, lang, site_selection.SITE_COLUMNS, key="site_sites")
     with tabs[1]:
         assign = pd.DataFrame(selection.assignments).sort_values(
             ["site_id", "distance_m"], kind="mergesort"
         )
-        _table(assign, lang, workflows.ASSIGNMENT_COLUMNS, key="site_assignments")
+        _table(assign, lang, site_selection.ASSIGNMENT_COLUMNS, key="site_assignments")
     with tabs[2]:
-        _table(selection.unserved, lang, workflows.UNSERVED_COLUMNS, key="site_unserved")
+        _table(selection.unserved, lang, site_selection.UNSERVED_COLUMNS, key="site_unserved")
     _save(info, params, selection, lang)
 
 

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.hubs import hub_demand_mask, hub_rule
-from geo_app import workflows
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
 from geo_app.reports import departments as dep
@@ -16,9 +15,10 @@ from geo_app.reports.context._format import fmt_number, in_lang, lbl, missing, t
 from geo_app.reports.context.model import KeyNumber, ReportInputs, ReportTable
 from geo_app.site_selection import (
     CANDIDATE_LAYERS,
-    MODEL_LABELS,
     SiteSelection,
+    model_label,
     run_site_selection,
+    site_summary,
 )
 
 DEFAULT_MODEL = "hub"
@@ -194,7 +194,7 @@ def _sites_table(
     """One row per chosen site: how it is obtained, its area against what it must provide
     (the shortfall it serves for a hub, else the class minimum) and what it serves."""
     sep = "、" if lang == "zh" else ", "
-    summary = workflows.site_summary(selection, sep=sep)
+    summary = site_summary(selection, sep=sep)
     needed = assign.groupby("site_id")["shortfall_m2"].sum() if len(assign) else pd.Series()
     attrs = site_attributes(project)
     summary = summary.assign(site_id=summary["site_id"].astype(str))
@@ -279,7 +279,6 @@ def scenario_facts(
         return [KeyNumber(lbl("scenario.source", lang), lbl("scenario.none", lang))]
     params = selection.parameters
     s = selection.summary or {}
-    pair = MODEL_LABELS.get(selection.model, (selection.model, selection.model))
     if source == "saved" and row is not None:
         origin = lbl(
             "scenario.saved",
@@ -292,7 +291,7 @@ def scenario_facts(
     candidates = params.get("candidates") or []
     facts = [
         KeyNumber(lbl("scenario.source", lang), origin),
-        KeyNumber(lbl("scenario.model", lang), pair[0 if lang == "zh" else 1]),
+        KeyNumber(lbl("scenario.model", lang), model_label(selection.model, lang)),
         KeyNumber(
             lbl("scenario.candidates", lang),
             ("、" if lang == "zh" else ", ").join(layer_label(str(c), lang) for c in candidates)

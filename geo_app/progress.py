@@ -1,0 +1,77 @@
+"""Progress reports of long runs: one callback type for the CLI and the app pages.
+
+A long analysis takes ``progress(fraction, message)`` (:data:`Progress`): ``fraction`` from 0
+to 1 and a bilingual message. The CLI prints it with :class:`TextProgress`; a page shows it on
+a Streamlit progress bar with :class:`BarProgress`. :func:`report` calls an optional callback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+Progress = Callable[[float, str], None]
+"""Progress callback: ``progress(fraction_done, message)``."""
+
+
+def report(progress: Progress | None, fraction: float, message: str) -> None:
+    """Call ``progress(fraction, message)`` when a callback is given."""
+    if progress is not None:
+        progress(fraction, message)
+
+
+class TextProgress:
+    """Progress printed as text lines: ``[ 50%] message``, or ``LABEL  50% message``.
+
+    Parameters
+    ----------
+    label : str, optional
+        Printed before the percentage (then without brackets).
+    stream : text file, optional
+        Where to print; default standard error.
+    every_s : float
+        Print at most once per ``every_s`` seconds (the end, fraction 1, is always printed).
+    indent : str
+        Printed at the start of every line.
+    """
+
+    def __init__(
+        self,
+        label: str | None = None,
+        stream: TextIO | None = None,
+        *,
+        every_s: float = 0.0,
+        indent: str = "",
+    ) -> None:
+        self.label = label
+        self.stream = stream
+        self.every_s = every_s
+        self.indent = indent
+        self._last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and self.every_s and now - self._last < self.every_s:
+            return
+        self._last = now
+        share = f"{self.label} {fraction:4.0%}" if self.label else f"[{fraction:4.0%}]"
+        print(f"{self.indent}{share} {message}", file=self.stream or sys.stderr, flush=True)
+
+
+class _Bar(Protocol):
+    def progress(self, value: float, text: str | None = None) -> object: ...
+
+
+class BarProgress:
+    """Progress shown on a bar (``st.progress``), the fraction mapped into ``[start, end]``."""
+
+    def __init__(self, bar: _Bar, start: float = 0.0, end: float = 1.0) -> None:
+        self.bar = bar
+        self.start = start
+        self.end = end
+
+    def __call__(self, fraction: float, message: str) -> None:
+        value = self.start + (self.end - self.start) * fraction
+        self.bar.progress(min(max(value, 0.0), 1.0), text=message)

@@ -1,0 +1,149 @@
+"""Project-level workflows: a project's layers and settings joined with the analyses.
+
+The CLI and the Streamlit pages both call these functions, so that a page stays a thin layer of
+widgets and a command a thin layer of arguments. Errors a planner can fix are raised as
+:class:`~geo_app.project.ProjectError` with a bilingual message. One module per feature:
+
+- :mod:`~geo_app.workflows.project_access`: standard set, walking network, walking speed;
+- :mod:`~geo_app.workflows.compliance`: the compliance check, its tables and exports;
+- :mod:`~geo_app.workflows.imports`: reading files and uploads, field mapping, import, export;
+- :mod:`~geo_app.workflows.surveillance`: the Art. 20 surveillance check and its tables;
+- :mod:`~geo_app.workflows.coverage`: walking coverage, accessibility, gaps;
+- :mod:`~geo_app.workflows.planning_tables`: display of coverage, gap and site tables.
+
+The site-selection tables live with the model in :mod:`geo_app.site_selection`.
+"""
+
+from __future__ import annotations
+
+from geo_app.workflows.compliance import (
+    COMPLIANCE_COLUMNS,
+    COMPLIANCE_LAYERS,
+    COMPLIANCE_SHEET_NAMES,
+    EXPORT_FORMATS,
+    EXPORT_MIME,
+    cite_rule,
+    column_label,
+    compliance_export_bytes,
+    compliance_sheets,
+    display_table,
+    filter_compliance,
+    problems_table,
+    project_budgets,
+    project_compliance,
+    write_compliance,
+)
+from geo_app.workflows.coverage import (
+    ACCESS_COLUMNS,
+    COVERAGE_AREA_COLUMNS,
+    COVERAGE_COMMUNITY_COLUMNS,
+    GAP_AREA_COLUMNS,
+    GAP_TABLE_COLUMNS,
+    coverage_metrics,
+    project_accessibility,
+    project_coverage,
+    project_gaps,
+)
+from geo_app.workflows.imports import (
+    CRS_CHOICES,
+    MAX_UPLOAD_MB,
+    ImportOptions,
+    ImportOutcome,
+    check_upload_size,
+    export_project_bytes,
+    import_file,
+    mapping_choices,
+    preview_features,
+    read_source,
+    read_upload,
+    upload_layers,
+)
+from geo_app.workflows.planning_tables import (
+    planning_column_label,
+    planning_table,
+)
+from geo_app.workflows.project_access import (
+    check_facility_kind,
+    project_network,
+    project_standard,
+    walking_speed,
+)
+from geo_app.workflows.surveillance import (
+    CAMERA_PROBLEM_COLUMNS,
+    REPAIR_COLUMNS,
+    SUGGESTED_COLUMNS,
+    SURVEILLANCE_COMMUNITY_COLUMNS,
+    SURVEILLANCE_LAYERS,
+    SurveillanceOptions,
+    analysed_cameras,
+    default_surveillance_district,
+    project_surveillance,
+    surveillance_column_label,
+    surveillance_district_options,
+    surveillance_gpkg_bytes,
+    surveillance_layers,
+    surveillance_spec,
+    surveillance_table,
+    write_surveillance,
+)
+
+__all__ = [
+    "ACCESS_COLUMNS",
+    "CAMERA_PROBLEM_COLUMNS",
+    "COMPLIANCE_COLUMNS",
+    "COMPLIANCE_LAYERS",
+    "COMPLIANCE_SHEET_NAMES",
+    "COVERAGE_AREA_COLUMNS",
+    "COVERAGE_COMMUNITY_COLUMNS",
+    "CRS_CHOICES",
+    "EXPORT_FORMATS",
+    "EXPORT_MIME",
+    "GAP_AREA_COLUMNS",
+    "GAP_TABLE_COLUMNS",
+    "ImportOptions",
+    "ImportOutcome",
+    "MAX_UPLOAD_MB",
+    "REPAIR_COLUMNS",
+    "SUGGESTED_COLUMNS",
+    "SURVEILLANCE_COMMUNITY_COLUMNS",
+    "SURVEILLANCE_LAYERS",
+    "SurveillanceOptions",
+    "analysed_cameras",
+    "check_facility_kind",
+    "check_upload_size",
+    "cite_rule",
+    "column_label",
+    "compliance_export_bytes",
+    "compliance_sheets",
+    "coverage_metrics",
+    "default_surveillance_district",
+    "display_table",
+    "export_project_bytes",
+    "filter_compliance",
+    "import_file",
+    "mapping_choices",
+    "planning_column_label",
+    "planning_table",
+    "preview_features",
+    "problems_table",
+    "project_accessibility",
+    "project_budgets",
+    "project_compliance",
+    "project_coverage",
+    "project_gaps",
+    "project_network",
+    "project_standard",
+    "project_surveillance",
+    "read_source",
+    "read_upload",
+    "surveillance_column_label",
+    "surveillance_district_options",
+    "surveillance_gpkg_bytes",
+    "surveillance_layers",
+    "surveillance_spec",
+    "surveillance_table",
+    "upload_layers",
+    "walking_speed",
+    "write_compliance",
+    "write_surveillance",
+]

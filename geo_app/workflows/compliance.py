@@ -1,0 +1,343 @@
+"""Compliance of a project (Art. 8, 11, 12, 32, 33, 36): the check, its tables and exports.
+
+Errors a planner can fix are raised as :class:`~geo_app.project.ProjectError` with a bilingual
+message.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
+
+import pandas as pd
+
+from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewards
+from analysis.compliance import (
+    FUNDING_LABELS,
+    SCOPE_LABELS,
+    STATUS_LABELS,
+    ComplianceResult,
+    check_compliance,
+    filter_table,
+    room_labels,
+    summarize,
+)
+from analysis.compliance import is_missing as compliance_is_missing
+from analysis.rules_art36 import STARTED_LABELS
+from analysis.standards import STRICTNESS_LABELS, StandardSet
+from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
+from geo_app.project import Project, ProjectError
+from geo_app.spreadsheets import write_csv, write_xlsx
+from geo_app.workflows.project_access import project_standard
+from layers.registry import REGISTRY_LAYER, registered_areas
+
+COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
+
+
+def _compliance_layers(project: Project) -> dict[str, pd.DataFrame]:
+    missing = [n for n in COMPLIANCE_LAYERS if not project.has_layer(n)]
+    if missing:
+        raise ProjectError(
+            f"项目缺少图层 {', '.join(missing)} / the project lacks the layer(s) {', '.join(missing)}"
+        )
+    layers = {n: project.layer(n) for n in COMPLIANCE_LAYERS}
+    layers["streets"] = project.optional_layer("streets")
+    if project.has_layer(REGISTRY_LAYER):  # Art. 14: registered areas where present
+        registry = project.layer(REGISTRY_LAYER)
+        layers["facilities"] = registered_areas(layers["facilities"], registry)
+    return layers
+
+
+def project_compliance(
+    project: Project, standard: StandardSet | str | None = None
+) -> ComplianceResult:
+    """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
+    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
+    layers = _compliance_layers(project)
+    ratings = project.optional_layer("ratings")
+    if std.first("failed_terms") is None:
+        ratings = None
+    return check_compliance(
+        layers["communities"],
+        layers["facilities"],
+        layers["districts"],
+        streets=layers["streets"],
+        standard=std,
+        district_classes=project.settings.district_classes,
+        ratings=ratings,
+    )
+
+
+def project_budgets(
+    project: Project, standard: StandardSet | str | None = None
+) -> tuple[StarRewards | None, HeatingCosts | None]:
+    """Art. 33 rewards and Art. 32 heating costs of a project (``None`` where not applicable).
+
+    Star rewards need a ``star_rating`` column in the communities layer; the heating price is the
+    project parameter ``heating_price_yuan_per_m2`` (else the standard's default).
+    """
+    std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
+    layers = _compliance_layers(project)
+    stars = None
+    if std.first("star_rewards") is not None and "star_rating" in layers["communities"].columns:
+        stars = star_rewards(
+            layers["communities"], layers["districts"], streets=layers["streets"], standard=std
+        )
+    heating = None
+    if std.first("heating_split") is not None:
+        price = project.settings.parameters.get("heating_price_yuan_per_m2")
+        heating = heating_costs(
+            layers["facilities"],
+            layers["communities"],
+            layers["districts"],
+            standard=std,
+            price_yuan_per_m2=price,
+            district_classes=project.settings.district_classes,
+        )
+    return stars, heating
+
+
+# -- compliance: tables for display and export (Art. 8, 11, 12, 32, 33, 36) -----------------
+
+COMPLIANCE_SHEET_NAMES: dict[str, str] = {
+    "communities": "社区达标",
+    "by_street": "街道汇总",
+    "by_district": "区县汇总",
+    "stations": "服务站用房",
+    "street_centres": "街道中心",
+    "rural": "农村社区",
+    "security": "治安防范",
+    "failed_terms": "星级届次",
+    "district_notes": "区县类别",
+    "issues": "问题清单",
+    "star_rewards": "星级奖励",
+    "star_streets": "星级街道",
+    "heating": "供暖费用",
+    "rules": "规则参数",
+}
+"""Workbook sheet of each table (Chinese names; column names stay the stable English codes)."""
+
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "xlsx")
+EXPORT_MIME: dict[str, str] = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def filter_compliance(
+    result: ComplianceResult,
+    districts: Iterable[str] = (),
+    streets: Iterable[str] = (),
+) -> ComplianceResult:
+    """The result restricted to ``districts`` and ``streets`` (codes or names; empty: all).
+
+    Every table (communities, stations, street centres, villages) is filtered with
+    :func:`analysis.compliance.filter_table`; the street and district summaries are recomputed
+    from the filtered tables with :func:`analysis.compliance.summarize`, so that
+    :meth:`~analysis.compliance.ComplianceResult.totals` and ``issues()`` describe the selection.
+    """
+    district = [str(d) for d in districts] or None
+    street = [str(s) for s in streets] or None
+    if district is None and street is None:
+        return result
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame is None or frame.empty:
+            return frame
+        return filter_table(frame, district=district, street=street).reset_index(drop=True)
+
+    communities = keep(result.communities)
+    street_centres = keep(result.street_centres)
+    rural = keep(result.rural)
+    ids = set(communities["community_id"])
+    terms = result.failed_terms
+    if len(terms):
+        terms = terms[terms["community_id"].isin(ids)].reset_index(drop=True)
+    return ComplianceResult(
+        standard=result.standard,
+        communities=communities,
+        stations=keep(result.stations),
+        street_centres=street_centres,
+        rural=rural,
+        by_street=summarize(communities, "street", street_centres=street_centres, rural=rural),
+        by_district=summarize(communities, "district", street_centres=street_centres, rural=rural),
+        security=keep(result.security),
+        failed_terms=terms,
+        district_notes=result.district_notes,
+    )
+
+
+def compliance_sheets(
+    result: ComplianceResult,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> dict[str, pd.DataFrame]:
+    """All tables of a compliance export, keyed like :data:`COMPLIANCE_SHEET_NAMES`, in order."""
+    sheets = result.sheets()
+    if stars is not None:
+        sheets["star_rewards"] = stars.by_district
+        sheets["star_streets"] = stars.by_street
+    if heating is not None:
+        sheets["heating"] = heating.by_district
+    return {k: sheets[k] for k in COMPLIANCE_SHEET_NAMES if k in sheets}
+
+
+def write_compliance(
+    result: ComplianceResult,
+    target: str | os.PathLike | BinaryIO,
+    fmt: str,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> None:
+    """Write a compliance result: ``"csv"`` (one row per community) or ``"xlsx"`` (all tables).
+
+    ``target`` is a path or a binary file object (``io.BytesIO`` for a download button). The
+    CSV is UTF-8 with a byte-order mark so that Excel shows the Chinese names; the workbook
+    has one sheet per table (:data:`COMPLIANCE_SHEET_NAMES`), with the Art. 33 star rewards and
+    Art. 32 heating costs when given.
+    """
+    fmt = fmt.lower().lstrip(".")
+    if fmt == "csv":
+        write_csv(result.communities, target)
+        return
+    if fmt != "xlsx":
+        raise ValueError(
+            f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
+        )
+    sheets = compliance_sheets(result, stars=stars, heating=heating)
+    write_xlsx({COMPLIANCE_SHEET_NAMES[key]: frame for key, frame in sheets.items()}, target)
+
+
+def compliance_export_bytes(
+    result: ComplianceResult,
+    fmt: str,
+    *,
+    stars: StarRewards | None = None,
+    heating: HeatingCosts | None = None,
+) -> bytes:
+    """The bytes of :func:`write_compliance` (what the page's download buttons hand out)."""
+    buffer = io.BytesIO()
+    write_compliance(result, buffer, fmt, stars=stars, heating=heating)
+    return buffer.getvalue()
+
+
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "community_id",
+    "name",
+    "district",
+    "street",
+    "kind",
+    "era",
+    "households",
+    "required_m2",
+    "provided_m2",
+    "shortfall_m2",
+    "status",
+    "strictness",
+    "rule_id",
+    "article",
+    "missing_rooms",
+    "one_station_ok",
+    "two_failed_terms",
+    "funding",
+)
+"""Columns of the per-community table the compliance page shows, in order."""
+
+_CODED = {
+    "status": lambda v, lang: _status_label(v, lang),
+    "district_class": lambda v, lang: value_label("districts", "district_class", v, lang),
+    "era": lambda v, lang: value_label("communities", "era", v, lang),
+    "kind": lambda v, lang: value_label("communities", "kind", v, lang),
+    "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
+    "funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "strictness": lambda v, lang: STRICTNESS_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "scope": lambda v, lang: SCOPE_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "started": lambda v, lang: STARTED_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "payer": lambda v, lang: (
+        t(f"compliance.payer.{v}", lang) if f"compliance.payer.{v}" in catalogue() else v
+    ),
+    "level": lambda v, lang: (
+        t(f"compliance.level.{v}", lang) if f"compliance.level.{v}" in catalogue() else v
+    ),
+}
+
+
+def _status_label(value: object, lang: str) -> object:
+    pair = STATUS_LABELS.get(str(value))
+    if pair is None:
+        key = f"compliance.status.{value}"
+        return t(key, lang) if key in catalogue() else value
+    return pair[0 if lang == "zh" else 1]
+
+
+def column_label(name: str, lang: str = "zh") -> str:
+    """Label of a compliance table column: ``compliance.col.<name>``, else the field label."""
+    key = f"compliance.col.{name}"
+    if key in catalogue():
+        return t(key, lang)
+    return field_label("communities", name, lang)
+
+
+def cite_rule(
+    standard: StandardSet | None, rule_id: object, article: object, lang: str = "zh"
+) -> tuple[object, object]:
+    """``(article, rule)`` as shown to a planner: 第十一条第一款 and the rule's title in Chinese.
+
+    Without a standard, or for a rule the standard does not know, both stay as given.
+    """
+    rule = standard.rules.get(str(rule_id)) if standard is not None else None
+    if rule is None:
+        return article, rule_id
+    return (rule.article_zh if lang == "zh" else rule.article), rule.title(lang)
+
+
+def display_table(
+    frame: pd.DataFrame,
+    lang: str = "zh",
+    columns: Sequence[str] | None = None,
+    standard: StandardSet | None = None,
+) -> pd.DataFrame:
+    """A compliance table for the screen: chosen columns, coded values and headers in ``lang``.
+
+    Statuses, district classes, eras, kinds, payers and Art. 8 rooms are shown by their labels
+    (达标/未达标, 老旧小区 ...); the column names become :func:`column_label`. Numbers stay
+    numbers so that the table sorts correctly. Message columns ``message_zh``/``message_en``
+    collapse into one ``message`` column in ``lang``. With ``standard``, ``article`` and
+    ``rule_id`` are cited by :func:`cite_rule` (第十一条第一款, the rule's title).
+    """
+    lang = normalise_lang(lang)
+    out = frame.copy()
+    if standard is not None and "rule_id" in out.columns:
+        cited = [
+            cite_rule(standard, r, a, lang)
+            for r, a in zip(
+                out["rule_id"],
+                out["article"] if "article" in out.columns else [None] * len(out),
+                strict=True,
+            )
+        ]
+        if "article" in out.columns:
+            out["article"] = [c[0] for c in cited]
+        out["rule_id"] = [c[1] for c in cited]
+    if "message_zh" in out.columns and "message_en" in out.columns:
+        out["message"] = out["message_zh" if lang == "zh" else "message_en"]
+        out = out.drop(columns=["message_zh", "message_en"])
+    if columns is not None:
+        out = out[[c for c in columns if c in out.columns]]
+    out = out.drop(columns=[c for c in out.columns if c == "geometry"])
+    for col, label in _CODED.items():
+        if col in out.columns:
+            out[col] = out[col].map(
+                lambda v, label=label: v if compliance_is_missing(v) else label(v, lang)
+            )
+    return out.rename(columns={c: column_label(c, lang) for c in out.columns})
+
+
+def problems_table(problems: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The rows of a :class:`~analysis.compliance.ComplianceInputError` for the screen."""
+    keep = ["layer", "row", "record_id", "field", "value", "message_zh", "message_en"]
+    return display_table(problems[[c for c in keep if c in problems.columns]], lang)
