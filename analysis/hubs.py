@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.siting.highs import MilpModel, MilpOutcome, solve_milp
+from layers.errors import PlannerError
 
 REASON_NO_SITE = "no_site_in_reach"
 REASON_TOO_SMALL = "no_site_large_enough"
@@ -48,7 +49,7 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-class HubInputError(ValueError):
+class HubInputError(PlannerError, ValueError):
     """Inputs of the hub model that do not fit together; the message says why."""
 
 

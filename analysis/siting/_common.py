@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from layers.errors import PlannerError
+
 __all__ = ["InfeasibleError", "SitingResult", "Reach", "as_reach"]
 
 
-class InfeasibleError(ValueError):
+class InfeasibleError(PlannerError, ValueError):
     """A siting request that no choice of sites can satisfy.
 
     Attributes

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import InputProblemsError
 from layers.schema import CAMERA_KINDS
 
 _STATUS_ALIASES = {
@@ -33,7 +34,7 @@ _CLEAN_MARK = "_surveillance_cameras_validated"
 _COLUMNS = ["row", "camera_id", "field", "value", "severity", "message_zh", "message_en"]
 
 
-class CameraValidationError(ValueError):
+class CameraValidationError(InputProblemsError):
     """Camera rows with invalid values; ``problems`` lists them row by row.
 
     ``problems`` is a DataFrame with columns ``row, camera_id, field, value, severity,
@@ -41,7 +42,6 @@ class CameraValidationError(ValueError):
     """
 
     def __init__(self, problems: pd.DataFrame) -> None:
-        self.problems = problems
         errors = problems[problems["severity"] == "error"]
         lines = [
             f"  第 {r.row} 行 ({r.camera_id}) {r.field}: {r.message_zh} / "
@@ -54,8 +54,9 @@ class CameraValidationError(ValueError):
         if more > 0:
             lines.append(f"  …… 另有 {more} 处 / … and {more} more")
         super().__init__(
+            problems,
             f"监控数据有 {len(errors)} 处错误 / the camera table has {len(errors)} invalid "
-            "values:\n" + "\n".join(lines)
+            "values:\n" + "\n".join(lines),
         )
 
 
