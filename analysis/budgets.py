@@ -28,8 +28,8 @@ from analysis.compliance import (
     problem_row,
     problems_frame,
     resolve_district_classes,
+    split_ids,
 )
-from analysis.rules_art8 import split_ids
 from analysis.standards import Rule, StandardError, StandardSet
 
 PAYER_LABELS: dict[str, tuple[str, str]] = {
@@ -138,8 +138,7 @@ def star_rewards(
             "star_rating",
             "community_id",
             integer=True,
-            minimum=0,
-            maximum=max(rewards),
+            bounds=(0, max(rewards)),
             allow_missing=True,
         )
         for col in ("district_code", "street_code"):

@@ -25,6 +25,7 @@ from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewa
 from analysis.compliance import (
     FUNDING_LABELS,
     SCOPE_LABELS,
+    STARTED_LABELS,
     STATUS_LABELS,
     ComplianceResult,
     check_compliance,
@@ -41,7 +42,6 @@ from analysis.coverage import (
 )
 from analysis.distances import DEFAULT_DETOUR
 from analysis.gaps import GapResult, gap_analysis
-from analysis.rules_art36 import STARTED_LABELS
 from analysis.standards import STRICTNESS_LABELS, StandardError, StandardSet, load_standard
 from analysis.surveillance import (
     CameraSpec,
