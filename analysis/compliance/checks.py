@@ -233,7 +233,6 @@ def _check_allowed(
 ) -> list[dict]:
     if column not in frame.columns:
         return []
-    minimum, maximum = bounds
     out = []
     ids = frame[id_column] if id_column in frame.columns else pd.Series([None] * len(frame))
     for pos, value in enumerate(frame[column].tolist()):
