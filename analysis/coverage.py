@@ -38,7 +38,6 @@ from analysis.distances import (
     DEFAULT_MAX_SNAP_M,
     METHOD_EUCLIDEAN,
     METHOD_NETWORK,
-    _edge_table,
     graph_metric_crs,
     graph_to_csr,
     node_distances,
@@ -46,6 +45,7 @@ from analysis.distances import (
     representative_points,
     snap_points,
 )
+from analysis.distances.snapping import _edge_table
 from layers.crs import WGS84
 from layers.crs import metric_crs as _metric_crs_for
 
