@@ -36,6 +36,7 @@ from analysis.compliance import (
 from analysis.compliance import is_missing as compliance_is_missing
 from analysis.coverage import (
     DEFAULT_WALK_SPEED_KMH,
+    CoverageOptions,
     CoverageResult,
     coverage_analysis,
     two_step_fca,
@@ -1050,7 +1051,13 @@ def project_accessibility(
     facilities = _required_layer(project, "facilities")
     G = project_network(project) if G is None else G
     table = two_step_fca(
-        G, communities, facilities, distance_m, kind=kind, decay=decay, detour=detour
+        G,
+        communities,
+        facilities,
+        distance_m,
+        kind=kind,
+        decay=decay,
+        options=CoverageOptions(detour=detour),
     )
     for col in ("name", "district_code", "street_code"):
         table[col] = communities[col].to_numpy() if col in communities.columns else None
