@@ -9,8 +9,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from analysis.coverage.isochrones import _facility_labels
-from analysis.coverage.options import DEFAULT_OPTIONS, CoverageOptions, _method, facilities_of_kind
+from analysis.coverage.options import (
+    DEFAULT_OPTIONS,
+    CoverageOptions,
+    _facility_labels,
+    _method,
+    facilities_of_kind,
+)
 from analysis.distances import point_distances
 
 

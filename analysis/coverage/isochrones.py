@@ -15,6 +15,7 @@ from analysis.coverage.options import (
     DEFAULT_OPTIONS,
     CoverageOptions,
     Progress,
+    _facility_labels,
     _metric_crs,
     facilities_of_kind,
     minutes_to_metres,
@@ -77,12 +78,6 @@ def _merge_intervals(pieces: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index(drop=True)
     )
-
-
-def _facility_labels(frame: gpd.GeoDataFrame, id_field: str) -> pd.Series:
-    if id_field in frame.columns:
-        return pd.Series(frame[id_field].to_numpy(), index=frame.index)
-    return pd.Series(frame.index.astype(str), index=frame.index)
 
 
 def _network_pieces(

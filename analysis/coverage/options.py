@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 
 from analysis.distances import (
     DEFAULT_DETOUR,
@@ -88,3 +89,9 @@ def _metric_crs(G: nx.MultiDiGraph | None, frames: Sequence[gpd.GeoDataFrame]) -
 
 def _method(G: nx.MultiDiGraph | None) -> str:
     return METHOD_NETWORK if G is not None else METHOD_EUCLIDEAN
+
+
+def _facility_labels(frame: gpd.GeoDataFrame, id_field: str) -> pd.Series:
+    if id_field in frame.columns:
+        return pd.Series(frame[id_field].to_numpy(), index=frame.index)
+    return pd.Series(frame.index.astype(str), index=frame.index)
