@@ -28,8 +28,8 @@ from analysis.compliance import (
     problem_row,
     problems_frame,
     resolve_district_classes,
+    split_ids,
 )
-from analysis.rules_art8 import split_ids
 from analysis.standards import Rule, StandardError, StandardSet
 
 PAYER_LABELS: dict[str, tuple[str, str]] = {
@@ -126,7 +126,23 @@ def star_rewards(
     rewards = {int(k): float(v) for k, v in rule.param("reward_yuan").items()}
     city_from = int(rule.param("city_pays_from_star"))
     min_share = float(rule.param("street_min_share"))
+    _check_star_inputs(communities, max(rewards))
+    table, s = _star_table(communities, districts, rule, rewards, city_from)
+    t = table.assign(_s=s)
+    by_district = _stars_by_district(t, sorted(rewards), districts, rule)
+    by_street = _stars_by_street(t, streets, districts, rule, min_share)
+    return StarRewards(
+        by_community=table,
+        by_district=by_district,
+        by_street=by_street,
+        city_total_yuan=float(by_district["city_pays_yuan"].sum()),
+        district_total_yuan=float(by_district["district_pays_yuan"].sum()),
+    )
 
+
+def _check_star_inputs(communities: pd.DataFrame, max_stars: int) -> None:
+    """Raise :class:`ComplianceInputError` for missing columns or ids, a star rating that is not
+    a whole number from 0 to ``max_stars``, or a missing district or street code."""
     problems = check_columns(
         communities, "communities", ("community_id", "district_code", "street_code", "star_rating")
     )
@@ -138,8 +154,7 @@ def star_rewards(
             "star_rating",
             "community_id",
             integer=True,
-            minimum=0,
-            maximum=max(rewards),
+            bounds=(0, max_stars),
             allow_missing=True,
         )
         for col in ("district_code", "street_code"):
@@ -160,6 +175,16 @@ def star_rewards(
     if problems:
         raise ComplianceInputError(problems_frame(problems))
 
+
+def _star_table(
+    communities: pd.DataFrame,
+    districts: pd.DataFrame | None,
+    rule: Rule,
+    rewards: dict[int, float],
+    city_from: int,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Reward (``rewards`` per star) and payer (the city from ``city_from`` stars) per
+    community, and the star ratings (0 where not rated)."""
     stars = pd.to_numeric(communities["star_rating"], errors="coerce").astype("Float64")
     stars = stars.to_numpy(dtype=float, na_value=np.nan)
     table = pd.DataFrame(
@@ -195,13 +220,18 @@ def star_rewards(
             "article",
         ]
     ]
+    return table, s
 
-    t = table.assign(_s=s)
+
+def _stars_by_district(
+    t: pd.DataFrame, star_levels: list[int], districts: pd.DataFrame | None, rule: Rule
+) -> pd.DataFrame:
+    """Counts per star and what the district and the city pay, per district."""
     agg = {
         "n_communities": ("community_id", "size"),
         "n_rated": ("_s", lambda x: int((x > 0).sum())),
     }
-    for k in sorted(rewards):
+    for k in star_levels:
         agg[f"n_{k}_star"] = ("_s", lambda x, k=k: int((x == k).sum()))
     by_district = t.groupby(["district_code"], sort=True).agg(**agg).reset_index()
     pays = t.pivot_table(
@@ -219,7 +249,17 @@ def star_rewards(
     by_district["article"] = rule.article
     front = ["district_code", "district"]
     by_district = by_district[front + [c for c in by_district.columns if c not in front]]
+    return by_district
 
+
+def _stars_by_street(
+    t: pd.DataFrame,
+    streets: pd.DataFrame | None,
+    districts: pd.DataFrame | None,
+    rule: Rule,
+    min_share: float,
+) -> pd.DataFrame:
+    """Share of star-rated communities per street, flagged under ``min_share``."""
     by_street = (
         t.groupby(["street_code", "district_code"], sort=True)
         .agg(n_communities=("community_id", "size"), n_rated=("_s", lambda x: int((x > 0).sum())))
@@ -256,13 +296,7 @@ def star_rewards(
             "article",
         ]
     ]
-    return StarRewards(
-        by_community=table,
-        by_district=by_district,
-        by_street=by_street,
-        city_total_yuan=float(by_district["city_pays_yuan"].sum()),
-        district_total_yuan=float(by_district["district_pays_yuan"].sum()),
-    )
+    return by_street
 
 
 # -- Art. 32 ---------------------------------------------------------------------------------

@@ -279,50 +279,58 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _bad_type(rule: Rule, path: str, value: Any, expected: tuple[str, str]) -> StandardError:
+    return StandardError(
+        f"规则 {rule.id} 的参数 {path} 应为{expected[0]},得到 {value!r} / "
+        f"parameter {path} of rule {rule.id} must be {expected[1]}, got {value!r}"
+    )
+
+
+def _coerce_table(rule: Rule, name: str, default: dict, value: Any, path: str) -> dict:
+    """A table override: every key must exist in the default; values are checked one by one."""
+    if not isinstance(value, Mapping):
+        raise _bad_type(rule, path, value, ("键值表", "a table of values"))
+    merged = dict(default)
+    for key, sub in value.items():
+        key = str(key)
+        if key not in default:
+            known = ", ".join(default)
+            raise StandardError(
+                f"规则 {rule.id} 的参数 {name} 没有键 {key!r};可用键:{known} / "
+                f"parameter {name} of rule {rule.id} has no key {key!r}; known keys: {known}"
+            )
+        merged[key] = _coerce(rule, name, default[key], sub, f"{name}.{key}")
+    return merged
+
+
+def _coerce_number(rule: Rule, default: float, value: Any, path: str) -> float:
+    """A number override: not negative; a float where the default is a float."""
+    if not _is_number(value):
+        raise _bad_type(rule, path, value, ("数值", "a number"))
+    if value < 0:
+        raise StandardError(
+            f"规则 {rule.id} 的参数 {path} 不能为负:{value} / "
+            f"parameter {path} of rule {rule.id} cannot be negative: {value}"
+        )
+    return float(value) if isinstance(default, float) else value
+
+
 def _coerce(rule: Rule, name: str, default: Any, value: Any, path: str) -> Any:
     """Check an override value against the type of the default and return the new value."""
-
-    def bad(expected: tuple[str, str]) -> StandardError:
-        return StandardError(
-            f"规则 {rule.id} 的参数 {path} 应为{expected[0]},得到 {value!r} / "
-            f"parameter {path} of rule {rule.id} must be {expected[1]}, got {value!r}"
-        )
-
     if isinstance(default, dict):
-        if not isinstance(value, Mapping):
-            raise bad(("键值表", "a table of values"))
-        merged = dict(default)
-        for key, sub in value.items():
-            key = str(key)
-            if key not in default:
-                known = ", ".join(default)
-                raise StandardError(
-                    f"规则 {rule.id} 的参数 {name} 没有键 {key!r};可用键:{known} / "
-                    f"parameter {name} of rule {rule.id} has no key {key!r}; known keys: {known}"
-                )
-            merged[key] = _coerce(rule, name, default[key], sub, f"{name}.{key}")
-        return merged
+        return _coerce_table(rule, name, default, value, path)
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise bad(("真/假", "true or false"))
+            raise _bad_type(rule, path, value, ("真/假", "true or false"))
         return value
     if _is_number(default):
-        if not _is_number(value):
-            raise bad(("数值", "a number"))
-        if value < 0:
-            raise StandardError(
-                f"规则 {rule.id} 的参数 {path} 不能为负:{value} / "
-                f"parameter {path} of rule {rule.id} cannot be negative: {value}"
-            )
-        return float(value) if isinstance(default, float) else value
+        return _coerce_number(rule, default, value, path)
     if isinstance(default, list):
         if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise bad(("列表", "a list"))
+            raise _bad_type(rule, path, value, ("列表", "a list"))
         return list(value)
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise bad(("文本", "a text"))
-        return value
+    if isinstance(default, str) and not isinstance(value, str):
+        raise _bad_type(rule, path, value, ("文本", "a text"))
     return value
 
 

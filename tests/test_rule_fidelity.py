@@ -15,9 +15,7 @@ import pandas as pd
 import pytest
 from test_compliance import ALL_ROOMS, make_layers, row
 
-from analysis.compliance import check_compliance, gap_kinds
-from analysis.rules_art8 import split_ids
-from analysis.rules_art33 import failed_terms
+from analysis.compliance import check_compliance, failed_terms, gap_kinds, split_ids
 from analysis.standards import StandardError, load_standard
 from layers.districts import apply_district_classes, district_class, find_district, load_districts
 

@@ -29,6 +29,7 @@ from analysis.coverage import (
     COMMUNITY_TABLE_COLUMNS,
     DEFAULT_BUFFER_M,
     DEFAULT_WALK_SPEED_KMH,
+    CoverageOptions,
     CoverageResult,
     isochrones,
     minutes_to_metres,
@@ -185,7 +186,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
         kind=args.facility_kind,
         overlap=args.overlap,
         buffer_m=args.buffer,
-        detour=args.detour,
+        options=CoverageOptions(detour=args.detour),
         speed_kmh=speed,
         progress=TextProgress("等时圈 / isochrones", every_s=0.5),
     )

@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.compare import (
     COVERAGE_DISTANCES_M,
+    BudgetTables,
     definitions_for,
     district_metrics,
     rank_metrics,
@@ -293,9 +294,7 @@ def project_district_metrics(
         rooms_per_station=rooms or 0,
         coverage=coverage,
         coverage_distances=coverage_distances,
-        boiler_rooms=boilers,
-        stars=stars,
-        heating=heating,
+        budgets=BudgetTables(boiler_rooms=boilers, stars=stars, heating=heating),
         surveillance=camera_table,
     )
     definitions = definitions_for(list(metrics.index))

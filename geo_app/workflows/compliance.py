@@ -17,6 +17,7 @@ from analysis.budgets import HeatingCosts, StarRewards, heating_costs, star_rewa
 from analysis.compliance import (
     FUNDING_LABELS,
     SCOPE_LABELS,
+    STARTED_LABELS,
     STATUS_LABELS,
     ComplianceResult,
     check_compliance,
@@ -25,7 +26,6 @@ from analysis.compliance import (
     summarize,
 )
 from analysis.compliance import is_missing as compliance_is_missing
-from analysis.rules_art36 import STARTED_LABELS
 from analysis.standards import STRICTNESS_LABELS, StandardSet
 from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
 from geo_app.project import Project, ProjectError

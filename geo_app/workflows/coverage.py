@@ -8,7 +8,7 @@ import networkx as nx
 import pandas as pd
 
 from analysis.compliance import ComplianceResult
-from analysis.coverage import CoverageResult, coverage_analysis, two_step_fca
+from analysis.coverage import CoverageOptions, CoverageResult, coverage_analysis, two_step_fca
 from analysis.distances import DEFAULT_DETOUR
 from analysis.gaps import GapResult, gap_analysis
 from analysis.standards import StandardSet
@@ -76,7 +76,13 @@ def project_accessibility(
     facilities = project.required_layer("facilities")
     G = project_network(project) if G is None else G
     table = two_step_fca(
-        G, communities, facilities, distance_m, kind=kind, decay=decay, detour=detour
+        G,
+        communities,
+        facilities,
+        distance_m,
+        kind=kind,
+        decay=decay,
+        options=CoverageOptions(detour=detour),
     )
     for col in ("name", "district_code", "street_code"):
         table[col] = communities[col].to_numpy() if col in communities.columns else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.rules_art36 import _truth
+from analysis.compliance.art36 import _truth
 from analysis.standards import Rule
 from layers.schema import parse_rooms
 

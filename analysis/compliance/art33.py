@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.checks import (
+from analysis.compliance.checks import (
     ComplianceInputError,
     as_code,
     check_columns,
@@ -61,11 +61,17 @@ def validate_ratings(ratings: pd.DataFrame, standard: StandardSet) -> pd.DataFra
     if problems or rule is None:
         return problems_frame(problems)
     problems += check_numbers(
-        ratings, "ratings", "stars", "community_id", integer=True, minimum=0, maximum=5
+        ratings, "ratings", "stars", "community_id", integer=True, bounds=(0, 5)
     )
     if "term" in ratings.columns:
         problems += check_numbers(
-            ratings, "ratings", "term", "community_id", integer=True, minimum=1, allow_missing=True
+            ratings,
+            "ratings",
+            "term",
+            "community_id",
+            integer=True,
+            bounds=(1, None),
+            allow_missing=True,
         )
     first, step = int(rule.param("first_round_year")), int(rule.param("round_years"))
     terms = ratings["term"].tolist() if "term" in ratings.columns else [None] * len(ratings)

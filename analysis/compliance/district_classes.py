@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from analysis.checks import (
+from analysis.compliance.checks import (
     _check_allowed,
     as_code,
     check_columns,

@@ -15,12 +15,14 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from analysis.compliance.rules import _Rules, rule_applies
 from analysis.standards import Rule
+from layers.schema import parse_rooms
 
 _SEPARATORS = re.compile(r"[,,、;;]")
 
@@ -123,3 +125,69 @@ def one_station_message(n_stations: int, shared: str) -> tuple[str, str]:
         zh.append(f"服务站 {shared} 同时服务其他居委会")
         en.append(f"station {shared} also serves another committee")
     return ";".join(zh), "; ".join(en)
+
+
+def _rooms_text(codes: Iterable[str]) -> str:
+    return ",".join(codes)
+
+
+def station_rooms(
+    comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Art. 8: missing rooms per station and per community (union of its stations)."""
+    comm = comm.copy()
+    columns = [
+        "facility_id",
+        "name",
+        "community_id",
+        "community",
+        "district_code",
+        "district",
+        "street_code",
+        "rooms",
+        "missing_rooms",
+        "n_missing_rooms",
+        "compliant",
+        "rule_id",
+        "article",
+    ]
+    if rules.rooms is None:
+        comm["has_station"] = pd.array([pd.NA] * len(comm), dtype="boolean")
+        comm["missing_rooms"] = ""
+        comm["n_missing_rooms"] = 0
+        return comm, pd.DataFrame(columns=columns)
+    checklist = list(rules.rooms.param("rooms"))
+    st = fac[fac["kind"].isin(rules.rooms.param("station_kinds"))].copy()
+    st_rooms = st["rooms"].map(parse_rooms)
+    st["missing_rooms"] = st_rooms.map(
+        lambda have: _rooms_text(r for r in checklist if r not in have)
+    )
+    st["n_missing_rooms"] = st_rooms.map(lambda have: sum(r not in have for r in checklist))
+    st["compliant"] = st["n_missing_rooms"] == 0
+    st["rule_id"] = rules.rooms.id
+    st["article"] = rules.rooms.article
+    info = comm.set_index("community_id")[["name", "district_code", "district", "street_code"]]
+    st = st.join(info.rename(columns={"name": "community"}), on="community_id")
+    st = st.rename(columns={"facility_name": "name"})
+    stations = st[columns].reset_index(drop=True)
+
+    have: dict[str, set[str]] = {}
+    for cid, rooms in zip(st["community_id"], st_rooms, strict=True):
+        have.setdefault(cid, set()).update(rooms)
+    applies = rule_applies(rules.rooms, comm["kind"])
+    missing, n_missing, has_station = [], [], []
+    for cid, app in zip(comm["community_id"], applies, strict=True):
+        if not app:
+            missing.append("")
+            n_missing.append(0)
+            has_station.append(pd.NA)
+            continue
+        rooms = have.get(cid)
+        has_station.append(rooms is not None)
+        lack = [r for r in checklist if r not in (rooms or set())]
+        missing.append(_rooms_text(lack))
+        n_missing.append(len(lack))
+    comm["has_station"] = pd.array(has_station, dtype="boolean")
+    comm["missing_rooms"] = missing
+    comm["n_missing_rooms"] = np.asarray(n_missing, dtype=int)
+    return comm, stations

@@ -120,8 +120,7 @@ def check_numbers(
     *,
     integer: bool = False,
     mask: pd.Series | None = None,
-    minimum: float | None = 0.0,
-    maximum: float | None = None,
+    bounds: tuple[float | None, float | None] = (0.0, None),
     allow_missing: bool = False,
 ) -> list[dict]:
     """Row-by-row problems of a numeric column: missing, not a number, negative, out of range.
@@ -136,13 +135,14 @@ def check_numbers(
         Whether values must be whole numbers (households).
     mask : Series of bool, optional
         Only rows where ``mask`` is true are checked.
-    minimum, maximum : float, optional
-        Inclusive range.
+    bounds : (float or None, float or None)
+        Inclusive ``(minimum, maximum)``; None for no bound (default: not negative).
     allow_missing : bool
         Whether an empty value is allowed (``star_rating``).
     """
     if column not in frame.columns:
         return []
+    minimum, maximum = bounds
     out = []
     ids = frame[id_column] if id_column and id_column in frame.columns else None
     check = np.ones(len(frame), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)

@@ -1,0 +1,98 @@
+"""Compliance of every community with the area and room standards (Art. 8, 11, 12, 13, 36).
+
+For every community the required usable area is the larger of the Art. 11 minimum for the class
+of its district (300 m2 core, 200 m2 呼兰/阿城/counties) and, for new developments, the Art. 12
+per-household rule (20 m2 per 100 households); the provided area is the sum of its
+``public_housing`` and ``community_station`` facilities. Stations are checked against the Art. 8
+room checklist, street centres against the Art. 11 1000 m2 and rural villages against Art. 36
+(station 300 m2, square 1000 m2). All numbers come from a :class:`~analysis.standards.StandardSet`.
+
+Inputs are validated row by row first: a missing, negative or non-numeric area or household count
+raises :class:`ComplianceInputError` listing every bad row; nothing is silently treated as zero.
+
+Modules, one topic each: :mod:`~analysis.compliance.checks` (row checks shared by the analyses),
+:mod:`~analysis.compliance.inputs` (validation), :mod:`~analysis.compliance.rules` (which rules
+of a standard set apply), :mod:`~analysis.compliance.district_classes` (Art. 11 classes), one
+module per article or group (``art8``, ``art11_13``, ``art20``, ``art33``, ``art36``),
+:mod:`~analysis.compliance.assessment` (:func:`check_compliance`),
+:mod:`~analysis.compliance.result`, :mod:`~analysis.compliance.tables` and
+:mod:`~analysis.compliance.issues` (summaries and the issue list).
+
+Examples
+--------
+>>> result = check_compliance(communities, facilities, districts)  # doctest: +SKIP
+>>> result.communities.query("not compliant")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from analysis.compliance.art8 import split_ids
+from analysis.compliance.art11_13 import gap_kinds
+from analysis.compliance.art33 import failed_terms
+from analysis.compliance.art36 import STARTED_LABELS
+from analysis.compliance.assessment import check_compliance
+from analysis.compliance.checks import (
+    PROBLEM_COLUMNS,
+    ComplianceInputError,
+    as_code,
+    check_columns,
+    check_ids,
+    check_numbers,
+    is_missing,
+    problem_row,
+    problems_frame,
+)
+from analysis.compliance.district_classes import (
+    DISTRICT_NOTE_COLUMNS,
+    district_class_notes,
+    normalize_name,
+    resolve_district_classes,
+)
+from analysis.compliance.inputs import COMMUNITY_FIELDS, FACILITY_FIELDS, validate_inputs
+from analysis.compliance.issues import compliance_issues
+from analysis.compliance.labels import (
+    COMMUNITY_COLUMNS,
+    FUNDING_LABELS,
+    GAP_KIND_OF_FUNDING,
+    SCOPE_LABELS,
+    STATUS_LABELS,
+)
+from analysis.compliance.result import ComplianceResult
+from analysis.compliance.rules import as_standard
+from analysis.compliance.tables import filter_table, room_labels, summarize, with_geometry
+
+__all__ = [
+    "COMMUNITY_COLUMNS",
+    "COMMUNITY_FIELDS",
+    "DISTRICT_NOTE_COLUMNS",
+    "FACILITY_FIELDS",
+    "FUNDING_LABELS",
+    "GAP_KIND_OF_FUNDING",
+    "PROBLEM_COLUMNS",
+    "SCOPE_LABELS",
+    "STARTED_LABELS",
+    "STATUS_LABELS",
+    "ComplianceInputError",
+    "ComplianceResult",
+    "as_code",
+    "as_standard",
+    "check_columns",
+    "check_compliance",
+    "check_ids",
+    "check_numbers",
+    "compliance_issues",
+    "district_class_notes",
+    "failed_terms",
+    "filter_table",
+    "gap_kinds",
+    "is_missing",
+    "normalize_name",
+    "problem_row",
+    "problems_frame",
+    "resolve_district_classes",
+    "room_labels",
+    "split_ids",
+    "summarize",
+    "validate_inputs",
+    "with_geometry",
+]

@@ -1,0 +1,157 @@
+"""The compliance analysis: every community, station, street centre and village at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.compliance.art8 import explode_shared, one_station_check, station_rooms
+from analysis.compliance.art11_13 import area_requirements, funding_codes, street_centres
+from analysis.compliance.art20 import security_check
+from analysis.compliance.art33 import failed_terms, two_failed_column
+from analysis.compliance.art36 import rural_into_communities, rural_villages, started_status
+from analysis.compliance.checks import ComplianceInputError, as_code
+from analysis.compliance.district_classes import district_class_notes, resolve_district_classes
+from analysis.compliance.inputs import validate_inputs
+from analysis.compliance.labels import COMMUNITY_COLUMNS
+from analysis.compliance.result import ComplianceResult
+from analysis.compliance.rules import _Rules, as_standard, rule_strictness
+from analysis.compliance.tables import summarize
+from analysis.standards import StandardSet
+
+
+def _streets_table(streets: pd.DataFrame | None) -> pd.DataFrame:
+    if streets is None or "street_code" not in streets.columns:
+        return pd.DataFrame(columns=["street_code", "street", "street_district_code"])
+    return pd.DataFrame(
+        {
+            "street_code": as_code(streets["street_code"]).to_numpy(),
+            "street": streets["name"].astype(object).to_numpy()
+            if "name" in streets.columns
+            else None,
+            "street_district_code": as_code(streets["district_code"]).to_numpy()
+            if "district_code" in streets.columns
+            else None,
+        }
+    ).drop_duplicates("street_code")
+
+
+def check_compliance(
+    communities: pd.DataFrame,
+    facilities: pd.DataFrame,
+    districts: pd.DataFrame,
+    *,
+    streets: pd.DataFrame | None = None,
+    standard: StandardSet | str | None = None,
+    district_classes: Mapping[str, str] | None = None,
+    ratings: pd.DataFrame | None = None,
+) -> ComplianceResult:
+    """Assess every community, station, street centre and village against a standard set.
+
+    Parameters
+    ----------
+    communities, facilities, districts : DataFrame or GeoDataFrame
+        The layers of DESIGN.md (geometry is not needed except to place street centres that
+        have no ``community_id`` in a street polygon).
+    streets : DataFrame or GeoDataFrame, optional
+        Adds street names, lists streets without a centre (Art. 11) and places centres.
+    standard : StandardSet or str, optional
+        Standard set or its name (default ``harbin-2011``).
+    district_classes : dict, optional
+        ``{district name or code: class}`` overrides (project setting; 双城). The class of
+        Harbin's divisions otherwise comes from the measures, not from the layer.
+    ratings : DataFrame, optional
+        The ``ratings`` table (Art. 33): adds ``two_failed_terms`` and ``failed_terms``.
+
+    Returns
+    -------
+    ComplianceResult
+
+    Raises
+    ------
+    ComplianceInputError
+        If any row cannot be used (see :func:`validate_inputs`).
+    """
+    std = as_standard(standard)
+    rules = _Rules.of(std)
+    problems = validate_inputs(
+        communities, facilities, districts, standard=std, district_classes=district_classes
+    )
+    if len(problems):
+        raise ComplianceInputError(problems)
+
+    dist, _ = resolve_district_classes(districts, district_classes)
+    street_table = _streets_table(streets)
+
+    comm = pd.DataFrame(
+        {
+            "community_id": as_code(communities["community_id"]).to_numpy(),
+            "name": communities["name"].astype(object).to_numpy(),
+            "district_code": as_code(communities["district_code"]).to_numpy(),
+            "street_code": as_code(communities["street_code"]).to_numpy(),
+            "kind": communities["kind"].astype(object).to_numpy(),
+            "era": communities["era"].astype(object).to_numpy(),
+            "households": pd.to_numeric(communities["households"])
+            .astype("Float64")
+            .to_numpy(dtype=float, na_value=np.nan)
+            if "households" in communities.columns
+            else np.nan,
+        }
+    )
+    comm = comm.merge(dist[["district_code", "district", "district_class"]], how="left")
+    comm = comm.merge(street_table[["street_code", "street"]], how="left", on="street_code")
+
+    fac = pd.DataFrame(
+        {
+            "facility_id": as_code(facilities["facility_id"]).to_numpy(),
+            "facility_name": facilities["name"].astype(object).to_numpy()
+            if "name" in facilities.columns
+            else None,
+            "kind": facilities["kind"].astype(object).to_numpy(),
+            "usable_area_m2": pd.to_numeric(facilities["usable_area_m2"], errors="coerce")
+            .astype("Float64")
+            .to_numpy(dtype=float, na_value=np.nan),
+            "community_id": as_code(facilities["community_id"]).to_numpy(),
+            "rooms": facilities["rooms"].astype(object).to_numpy()
+            if "rooms" in facilities.columns
+            else None,
+        },
+    ).reset_index(drop=True)
+
+    shared = explode_shared(fac, rules.shared_kinds())
+    comm = area_requirements(comm, shared, rules)
+    comm, stations = station_rooms(comm, shared, rules)
+    one = one_station_check(comm, shared, rules.one_station)
+    for col in ("n_stations", "shared_station_ids", "one_station_ok"):
+        comm[col] = one[col].to_numpy()
+    started = (
+        started_status(communities, rules.rural)
+        if rules.rural is not None
+        else np.full(len(comm), None, dtype=object)
+    )
+    rural = rural_villages(comm, shared, rules, started)
+    comm = rural_into_communities(comm, rural, rules, started)
+    comm = funding_codes(comm, rules)
+    comm["strictness"] = rule_strictness(comm["rule_id"], std)
+    terms = failed_terms(ratings, std) if ratings is not None else None
+    comm["two_failed_terms"] = two_failed_column(comm["community_id"], terms)
+    comm["households"] = comm["households"].round().astype("Int64")
+    security = security_check(comm, communities, shared, rules.rental, rules.closed)
+    comm = comm[COMMUNITY_COLUMNS]
+    centres = street_centres(facilities, fac, comm, streets, street_table, dist, rules)
+    for table in (stations, centres, rural):
+        table["strictness"] = rule_strictness(table["rule_id"], std) if len(table) else []
+    return ComplianceResult(
+        standard=std,
+        communities=comm,
+        stations=stations,
+        street_centres=centres,
+        rural=rural,
+        by_street=summarize(comm, "street", street_centres=centres, rural=rural),
+        by_district=summarize(comm, "district", street_centres=centres, rural=rural),
+        security=security,
+        failed_terms=terms if terms is not None else pd.DataFrame(),
+        district_notes=district_class_notes(dist),
+    )

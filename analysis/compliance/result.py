@@ -1,0 +1,154 @@
+"""The result of a compliance analysis: its tables, totals, summary text and workbook sheets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.compliance.art20 import SECURITY_COLUMNS
+from analysis.compliance.district_classes import DISTRICT_NOTE_COLUMNS
+from analysis.compliance.issues import compliance_issues
+from analysis.standards import StandardSet
+
+
+@dataclass
+class ComplianceResult:
+    """Result of :func:`check_compliance`.
+
+    Attributes
+    ----------
+    standard : StandardSet
+        The standard set used (with overrides).
+    communities : DataFrame
+        One row per community, columns :data:`COMMUNITY_COLUMNS`.
+    stations : DataFrame
+        One row per community service station with its missing Art. 8 rooms.
+    street_centres : DataFrame
+        One row per street centre (and per street without one, if streets were given), Art. 11.
+    rural : DataFrame
+        One row per village Art. 36 applies to: station, square and rooms.
+    by_street, by_district : DataFrame
+        Summaries (counts, required/provided/shortfall totals).
+    security : DataFrame
+        Art. 20 rental-housing stations and closed management (:mod:`analysis.compliance.art20`).
+    failed_terms : DataFrame
+        Art. 33 ratings per community (:func:`analysis.compliance.art33.failed_terms`), empty
+        without a ratings table.
+    district_notes : DataFrame
+        Districts whose layer class was replaced by the class of the measures (Art. 11).
+    """
+
+    standard: StandardSet
+    communities: pd.DataFrame
+    stations: pd.DataFrame
+    street_centres: pd.DataFrame
+    rural: pd.DataFrame
+    by_street: pd.DataFrame
+    by_district: pd.DataFrame
+    security: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SECURITY_COLUMNS))
+    failed_terms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    district_notes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=DISTRICT_NOTE_COLUMNS)
+    )
+
+    def issues(self) -> pd.DataFrame:
+        """Every non-compliant item, one row each, with rule, article and a zh/en message."""
+        return compliance_issues(self)
+
+    def totals(self) -> dict[str, float]:
+        """Headline numbers: communities assessed/below, total shortfall, flags of each check."""
+        c = self.communities
+        return {
+            "n_communities": int(len(c)),
+            "n_assessed": int((c["status"] != "not_applicable").sum()),
+            "n_below": int((c["status"] == "below").sum()),
+            "shortfall_m2": round(float(c["shortfall_m2"].fillna(0).sum()), 2),
+            "n_missing_rooms": int((c["n_missing_rooms"] > 0).sum()),
+            "n_street_centres_below": int((~self.street_centres["compliant"].astype(bool)).sum())
+            if len(self.street_centres)
+            else 0,
+            "n_rural_below": int((~self.rural["compliant"].astype(bool)).sum())
+            if len(self.rural)
+            else 0,
+            "n_one_station": int(c["one_station_ok"].eq(False).sum())
+            if "one_station_ok" in c
+            else 0,
+            "n_two_failed_terms": int(c["two_failed_terms"].eq(True).sum())
+            if "two_failed_terms" in c
+            else 0,
+            "n_security": int((self.security["message_zh"] != "").sum())
+            if len(self.security)
+            else 0,
+            "n_district_notes": int(len(self.district_notes)),
+        }
+
+    def summary_text(self, lang: str = "zh") -> str:
+        """A short planner summary of :meth:`totals`."""
+        t = self.totals()
+        if t["n_assessed"] == 0:
+            if lang == "zh":
+                return f"标准 {self.standard.name} 没有适用于这些社区的用房面积规则。"
+            return f"Standard {self.standard.name} has no area rule for these communities."
+        zh = lang == "zh"
+        if zh:
+            text = (
+                f"标准 {self.standard.name}:共评估 {t['n_assessed']} 个社区/村,"
+                f"{t['n_below']} 个低于标准,用房缺口合计 {t['shortfall_m2']:,.1f} 平方米;"
+                f"{t['n_missing_rooms']} 个社区服务站功能用房不全(第八条);"
+                f"{t['n_street_centres_below']} 个街道综合服务中心不足标准(第十一条);"
+                f"{t['n_rural_below']} 个村服务站、广场或两站两室不足(第三十六条)。"
+            )
+        else:
+            text = (
+                f"Standard {self.standard.name}: {t['n_assessed']} communities assessed, "
+                f"{t['n_below']} below standard, total shortfall {t['shortfall_m2']:,.1f} m2; "
+                f"{t['n_missing_rooms']} stations lack Art. 8 rooms; "
+                f"{t['n_street_centres_below']} street centres below Art. 11; "
+                f"{t['n_rural_below']} villages below Art. 36."
+            )
+        extra = (
+            (
+                "n_one_station",
+                "{n} 个社区不符合一居一站(第八条)。",
+                "{n} break one committee, one station (Art. 8).",
+            ),
+            (
+                "n_two_failed_terms",
+                "{n} 个社区连续两届未达星级标准(第三十三条)。",
+                "{n} failed the star standard in two consecutive terms (Art. 33).",
+            ),
+            (
+                "n_security",
+                "{n} 个社区出租房管理站或封闭式管理未落实(第二十条)。",
+                "{n} lack a rental-housing station or closed management (Art. 20).",
+            ),
+            (
+                "n_district_notes",
+                "{n} 个区县的类别与区县图层不同,按办法评估(第十一条)。",
+                "{n} districts' layer class differs from the measures and was replaced (Art. 11).",
+            ),
+        )
+        for key, z, e in extra:
+            if t[key]:
+                text += ("" if zh else " ") + (z if zh else e).format(n=t[key])
+        if t["n_district_notes"]:
+            names = "、".join(str(n) for n in self.district_notes["district"])
+            text += f"({names})" if zh else f" ({names})"
+        return text
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Tables for a workbook: name -> frame (communities first)."""
+        return {
+            "communities": self.communities,
+            "by_street": self.by_street,
+            "by_district": self.by_district,
+            "stations": self.stations,
+            "street_centres": self.street_centres,
+            "rural": self.rural,
+            "security": self.security,
+            "failed_terms": self.failed_terms,
+            "district_notes": self.district_notes,
+            "issues": self.issues(),
+            "rules": self.standard.to_frame(),
+        }
