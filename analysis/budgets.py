@@ -31,6 +31,7 @@ from analysis.compliance import (
     split_ids,
 )
 from analysis.standards import Rule, StandardError, StandardSet
+from layers.errors import InputValueError
 
 PAYER_LABELS: dict[str, tuple[str, str]] = {
     "city": ("市级", "city"),
@@ -360,11 +361,11 @@ def heating_costs(
         float(rule.param("price_yuan_per_m2")) if price_yuan_per_m2 is None else price_yuan_per_m2
     )
     if isinstance(price, bool) or not isinstance(price, int | float) or not np.isfinite(price):
-        raise ValueError(
+        raise InputValueError(
             f"供热价格应为数值,得到 {price!r} / the heating price must be a number, got {price!r}"
         )
     if price < 0:
-        raise ValueError(
+        raise InputValueError(
             f"供热价格不能为负:{price} / the heating price cannot be negative: {price}"
         )
     city_share = float(rule.param("city_share"))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from layers.errors import PlannerError
+
 DEFAULT_WEIGHTS: dict[str, float] = {"area": 0.5, "coverage": 0.3, "access": 0.2}
 """Default weights of the three gaps; they are shown with every result."""
 
@@ -48,7 +50,7 @@ GAP_COLUMNS: list[str] = [
 ]
 
 
-class GapInputError(ValueError):
+class GapInputError(PlannerError, ValueError):
     """The inputs of the gap analysis do not fit together; the message says why."""
 
 

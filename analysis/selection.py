@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.districts import find_district, short_name
+from layers.errors import InputValueError
 
 
 def district_codes(district: str, districts: pd.DataFrame | None = None) -> set[str]:
@@ -33,12 +34,12 @@ def select_district(
     """Communities of a district given by name (道里区) or 6-digit code (230102)."""
     codes = district_codes(district, districts)
     if "district_code" not in communities.columns:
-        raise ValueError(
+        raise InputValueError(
             "社区图层缺少 district_code 字段 / the communities layer has no district_code"
         )
     sel = communities[communities["district_code"].astype(str).isin(codes)]
     if not len(sel):
-        raise ValueError(
+        raise InputValueError(
             f"找不到区县 {district} 的社区 / no communities found for district {district}"
         )
     return sel

@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from layers.errors import PlannerError
+
 STANDARDS_DIR = Path(__file__).resolve().parent / "standard_sets"
 """Directory of the standard-set TOML files (package data ``analysis/standard_sets/*.toml``)."""
 
@@ -54,7 +56,7 @@ PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-class StandardError(ValueError):
+class StandardError(PlannerError, ValueError):
     """A standard set or an override is invalid; the message says why in zh and en."""
 
 

@@ -64,6 +64,7 @@ from geo_app.workflows import (
     project_network,
     project_standard,
 )
+from layers.errors import InputValueError
 from layers.network import EDGES_LAYER, NODES_LAYER
 from layers.registry import REGISTRY_LAYER
 
@@ -220,7 +221,7 @@ def district_chunks(communities: pd.DataFrame, chunk_size: int) -> tuple[tuple[s
     ``(district codes joined by "+", labels)``.
     """
     if chunk_size < 1:
-        raise ValueError("分块大小须至少为 1 / the chunk size must be at least 1")
+        raise InputValueError("分块大小须至少为 1 / the chunk size must be at least 1")
     if "district_code" in communities.columns:
         codes = as_code(communities["district_code"]).astype(object)
         codes = codes.where(codes.notna(), "").astype(str)

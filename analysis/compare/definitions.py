@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from layers.errors import UnknownNameError
+
 COVERAGE_DISTANCES_M: tuple[int, ...] = (300, 500, 1000)
 """Life-circle walking distances of GB 50180-2018 (5, 10, 15 minutes) used for coverage."""
 
@@ -288,7 +290,7 @@ def metric(metric_id: str) -> Metric:
     try:
         return _BY_ID[metric_id]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"未知指标 {metric_id!r};可选:{', '.join(METRIC_IDS)} / unknown metric {metric_id!r}"
         ) from None
 
@@ -317,5 +319,5 @@ def definitions_for(ids: Sequence[str]) -> pd.DataFrame:
                 rows.append(base)
                 break
         else:
-            raise KeyError(f"未知指标 {mid!r} / unknown metric {mid!r}")
+            raise UnknownNameError(f"未知指标 {mid!r} / unknown metric {mid!r}")
     return pd.DataFrame(rows).set_index("id")

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from layers.errors import InputProblemsError
+
 PROBLEM_COLUMNS: list[str] = [
     "layer",
     "row",
@@ -25,7 +27,7 @@ PROBLEM_COLUMNS: list[str] = [
 """Columns of the row-by-row problem table of :class:`ComplianceInputError`."""
 
 
-class ComplianceInputError(ValueError):
+class ComplianceInputError(InputProblemsError):
     """Input layers have rows the analysis cannot use; ``problems`` lists them row by row.
 
     Attributes
@@ -36,13 +38,14 @@ class ComplianceInputError(ValueError):
     """
 
     def __init__(self, problems: pd.DataFrame) -> None:
-        self.problems = problems.reset_index(drop=True)
-        n = len(self.problems)
-        head = "; ".join(self.problems["message_zh"].head(5))
+        problems = problems.reset_index(drop=True)
+        n = len(problems)
+        head = "; ".join(problems["message_zh"].head(5))
         more = f" …(另有 {n - 5} 条 / {n - 5} more)" if n > 5 else ""
         super().__init__(
+            problems,
             f"输入数据有 {n} 处问题,无法评估:{head}{more} / "
-            f"the input layers have {n} problem(s); see .problems for every row"
+            f"the input layers have {n} problem(s); see .problems for every row",
         )
 
 

@@ -17,6 +17,7 @@ from analysis.coverage.options import (
     facilities_of_kind,
 )
 from analysis.distances import point_distances
+from layers.errors import InputValueError
 
 
 def _decay(d: np.ndarray, d0: float, decay: str) -> np.ndarray:
@@ -26,7 +27,7 @@ def _decay(d: np.ndarray, d0: float, decay: str) -> np.ndarray:
         e = math.exp(-0.5)
         w = (np.exp(-0.5 * (d / d0) ** 2) - e) / (1 - e)
         return np.where(d <= d0, w, 0.0)
-    raise ValueError("衰减函数只能是 step 或 gaussian / decay must be 'step' or 'gaussian'")
+    raise InputValueError("衰减函数只能是 step 或 gaussian / decay must be 'step' or 'gaussian'")
 
 
 def two_step_fca(
@@ -64,7 +65,7 @@ def two_step_fca(
         (communities, demand, "communities"),
     ):
         if col not in frame.columns:
-            raise ValueError(f"{layer} 图层缺少 {col} 字段 / the {layer} layer lacks {col!r}")
+            raise InputValueError(f"{layer} 图层缺少 {col} 字段 / the {layer} layer lacks {col!r}")
     pairs = point_distances(G, communities, chosen, distance_m, detour=options.detour)
     pairs = pairs[pairs["distance_m"] <= distance_m].copy()
     pairs["w"] = _decay(pairs["distance_m"].to_numpy(), distance_m, decay)

@@ -17,6 +17,7 @@ from analysis.coverage.options import (
     facilities_of_kind,
 )
 from analysis.distances import METHOD_EUCLIDEAN, point_distances, snap_points
+from layers.errors import InputValueError
 
 COMMUNITY_TABLE_COLUMNS: tuple[str, ...] = (
     "community_id",
@@ -123,7 +124,7 @@ def coverage_from_pairs(
     id_field, facility_id_field = options.id_field, options.facility_id_field
     max_snap_m = options.max_snap_m
     if distance_m <= 0:
-        raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
+        raise InputValueError("覆盖距离须大于 0 / the coverage distance must be positive")
     search = search_radius(distance_m, search_m)
     if len(pairs):
         keep = pairs["destination"].isin(facilities.index) & (pairs["distance_m"] <= search)
@@ -189,7 +190,7 @@ def coverage_at_distances(
     """
     values = [float(d) for d in distances]
     if not values or min(values) <= 0:
-        raise ValueError("覆盖距离须大于 0 / the coverage distance must be positive")
+        raise InputValueError("覆盖距离须大于 0 / the coverage distance must be positive")
     chosen = facilities_of_kind(facilities, kind)
     reach = max(search_radius(d, search_m) for d in values)
     pairs = point_distances(
@@ -229,7 +230,7 @@ def summarize_coverage(
     (a streets or districts layer) adds their ``name``.
     """
     if by not in per_community.columns:
-        raise ValueError(f"社区图层缺少 {by} 字段 / the communities lack the field {by!r}")
+        raise InputValueError(f"社区图层缺少 {by} 字段 / the communities lack the field {by!r}")
     frame = pd.DataFrame(per_community).copy()
     frame["_one"] = 1
     grouped = frame.groupby(by, dropna=False).agg(

@@ -30,6 +30,7 @@ from analysis.distances import (
 )
 from analysis.distances.snapping import _edge_table
 from layers.crs import WGS84
+from layers.errors import InputValueError
 
 
 def _sub_lines(geoms: np.ndarray, f0: np.ndarray, f1: np.ndarray) -> np.ndarray:
@@ -312,10 +313,10 @@ def isochrones(  # noqa: PLR0913 - the CLI's and tests' keyword settings; walk s
         facility then decreasing distance.
     """
     if overlap not in ("keep", "split"):
-        raise ValueError("overlap 只能是 keep 或 split / overlap must be 'keep' or 'split'")
+        raise InputValueError("overlap 只能是 keep 或 split / overlap must be 'keep' or 'split'")
     values = [float(d) for d in distances]
     if not values or min(values) <= 0:
-        raise ValueError("等时圈距离须大于 0 / isochrone distances must be positive")
+        raise InputValueError("等时圈距离须大于 0 / isochrone distances must be positive")
     minutes = None
     if speed_kmh is not None:
         minutes = values

@@ -18,6 +18,7 @@ from analysis.distances import (
 )
 from layers.crs import WGS84
 from layers.crs import metric_crs as _metric_crs_for
+from layers.errors import InputValueError
 
 LIFE_CIRCLE_M: dict[int, float] = {5: 300.0, 10: 500.0, 15: 1000.0}
 """GB 50180-2018 life circles: minutes -> walking distance in metres (15 min: 800-1000 m)."""
@@ -64,7 +65,7 @@ DEFAULT_OPTIONS = CoverageOptions()
 def minutes_to_metres(minutes: float, speed_kmh: float = DEFAULT_WALK_SPEED_KMH) -> float:
     """Walking distance in metres covered in ``minutes`` at ``speed_kmh``."""
     if speed_kmh <= 0:
-        raise ValueError("步行速度须大于 0 / walking speed must be positive")
+        raise InputValueError("步行速度须大于 0 / walking speed must be positive")
     return float(minutes) * speed_kmh * 1000.0 / 60.0
 
 
@@ -73,7 +74,7 @@ def facilities_of_kind(facilities: gpd.GeoDataFrame, kind: str | None) -> gpd.Ge
     if kind is None:
         return facilities
     if "kind" not in facilities.columns:
-        raise ValueError("设施图层缺少 kind 字段 / the facilities layer has no 'kind' field")
+        raise InputValueError("设施图层缺少 kind 字段 / the facilities layer has no 'kind' field")
     return facilities[facilities["kind"] == kind]
 
 

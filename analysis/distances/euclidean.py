@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from layers.crs import metric_crs as _metric_crs_for
+from layers.errors import InputValueError
 
 METHOD_NETWORK = "network"
 METHOD_EUCLIDEAN = "euclidean_detour"
@@ -43,7 +44,7 @@ def euclidean_distances(
     """
     columns = ["origin", "destination", "distance_m", "method"]
     if detour < 1:
-        raise ValueError("绕行系数不能小于 1 / the detour factor must be >= 1")
+        raise InputValueError("绕行系数不能小于 1 / the detour factor must be >= 1")
     if len(origins) == 0 or len(destinations) == 0:
         return pd.DataFrame(columns=columns).astype({"distance_m": float})
     if crs is None:

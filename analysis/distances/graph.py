@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.distances._chains import CHAIN_MIN_SHARE, Chains, build_chains
 from analysis.distances._kernels import numba
+from layers.errors import InputValueError
 
 
 @dataclass
@@ -120,12 +121,12 @@ def graph_to_csr(G: nx.MultiDiGraph, weight: str = "length") -> CSRGraph:
         u[i], v[i] = a, b
         w[i] = np.nan if d is None else d
     if np.isnan(w).any():
-        raise ValueError(
+        raise InputValueError(
             f"路网中有 {int(np.isnan(w).sum())} 条边没有 {weight} 属性 / "
             f"{int(np.isnan(w).sum())} edges have no {weight!r} attribute"
         )
     if (w < 0).any():
-        raise ValueError(f"路网边的 {weight} 不能为负 / edge {weight!r} must not be negative")
+        raise InputValueError(f"路网边的 {weight} 不能为负 / edge {weight!r} must not be negative")
     ui = index.get_indexer(pd.Index(u)).astype(np.int64)
     vi = index.get_indexer(pd.Index(v)).astype(np.int64)
     loops = ui == vi  # a self loop never shortens a walk

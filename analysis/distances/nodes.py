@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.distances._chain_search import chain_dijkstra_numba
 from analysis.distances._kernels import _dijkstra_numba, numba
 from analysis.distances.graph import CSRGraph, graph_to_csr
+from layers.errors import InputValueError
 
 Progress = Callable[[float, str], None]
 
@@ -104,7 +105,7 @@ def node_distances(  # noqa: PLR0913 - networkx's (G, sources, targets, cutoff, 
         is_target[csr.positions(list(targets))] = True
     limit = math.inf if cutoff is None else float(cutoff)
     if limit < 0:
-        raise ValueError("距离上限不能为负 / cutoff must not be negative")
+        raise InputValueError("距离上限不能为负 / cutoff must not be negative")
     if engine == "auto":
         engine = available_engines()[0]
     if engine == "numba" and numba is None:

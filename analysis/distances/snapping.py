@@ -14,6 +14,7 @@ from pyproj import Transformer
 from analysis.distances.euclidean import representative_points
 from analysis.distances.graph import _EDGE_CACHE, _graph_stamp, graph_to_csr
 from layers.crs import metric_crs as _metric_crs_for
+from layers.errors import InputValueError
 
 
 def graph_metric_crs(G: nx.MultiDiGraph) -> str:
@@ -21,7 +22,7 @@ def graph_metric_crs(G: nx.MultiDiGraph) -> str:
     xs = [d["x"] for _, d in G.nodes(data=True)]
     ys = [d["y"] for _, d in G.nodes(data=True)]
     if not xs:
-        raise ValueError("路网为空 / the network is empty")
+        raise InputValueError("路网为空 / the network is empty")
     return _metric_crs_for(float(np.mean(xs)), float(np.mean(ys)))
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from analysis.selection import select_district
+from layers.errors import InputValueError
 
 from ._frames import back_to, resolve_metric_crs, to_metric
 from .cameras import clean_cameras, normalise_status, validate_cameras
@@ -166,7 +167,7 @@ def _communities(layers: SurveillanceLayers, opts: SurveillanceOptions, work_crs
     if opts.district is None:
         return com
     if com is None:
-        raise ValueError("按区县筛选需要社区图层 / selecting a district needs communities")
+        raise InputValueError("按区县筛选需要社区图层 / selecting a district needs communities")
     return select_district(com, opts.district, layers.districts)
 
 
@@ -174,7 +175,7 @@ def _public_spaces(com, layers: SurveillanceLayers, opts: SurveillanceOptions, w
     """``(spaces, derived)``: the layer's spaces with their community, or derived ones."""
     if layers.public_spaces is None or not len(layers.public_spaces):
         if com is None or layers.network_edges is None:
-            raise ValueError(
+            raise InputValueError(
                 "没有公共部位图层,也无法从社区和步行路网推导 / no public_spaces layer, and no "
                 "communities + network_edges to derive them from"
             )

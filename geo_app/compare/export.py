@@ -10,6 +10,7 @@ from typing import BinaryIO
 from geo_app.compare.model import DistrictComparison
 from geo_app.i18n import normalise_lang, t
 from geo_app.spreadsheets import write_csv, write_xlsx
+from layers.errors import InputValueError
 
 COMPARE_FORMATS: tuple[str, ...] = ("csv", "xlsx")
 
@@ -33,7 +34,7 @@ def write_comparison(
         fmt = Path(out).suffix
     fmt = fmt.lower().lstrip(".")
     if fmt not in COMPARE_FORMATS:
-        raise ValueError(
+        raise InputValueError(
             f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
         )
     lang = normalise_lang(lang)

@@ -28,6 +28,7 @@ from geo_app.i18n import t
 from geo_app.reports.context import ReportContext, ReportTable
 from geo_app.reports.static_map import STATUS_COLOURS, static_map_png
 from layers.crs import WGS84
+from layers.errors import InputValueError
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
 MIME: dict[str, str] = {
@@ -454,7 +455,7 @@ def render_report(context: ReportContext, fmt: str, out: str | Path) -> Path:
     """Write the report in ``fmt`` (``html``, ``pdf`` or ``docx``) to ``out``; returns the path."""
     fmt = str(fmt).lower().lstrip(".")
     if fmt not in FORMATS:
-        raise ValueError(
+        raise InputValueError(
             f"报告格式应为 {'、'.join(FORMATS)}:{fmt!r} / the report format must be one of "
             f"{', '.join(FORMATS)}: {fmt!r}"
         )

@@ -31,6 +31,7 @@ from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
 from geo_app.project import Project, ProjectError
 from geo_app.spreadsheets import write_csv, write_xlsx
 from geo_app.workflows.project_access import project_standard
+from layers.errors import InputValueError
 from layers.registry import REGISTRY_LAYER, registered_areas
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
@@ -205,7 +206,7 @@ def write_compliance(
         write_csv(result.communities, target)
         return
     if fmt != "xlsx":
-        raise ValueError(
+        raise InputValueError(
             f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
         )
     sheets = compliance_sheets(result, stars=stars, heating=heating)
