@@ -201,9 +201,9 @@ def fmt_mb(n: float) -> str:
 
 
 # -- main --------------------------------------------------------------------------------------
-def bench_network(
-    name, G, counts, sample, full_baseline, rng, pandana_ok, pandana_max_nodes, repeat=3
-):
+def bench_network(name, G, counts, sample, full_baseline, rng, pandana_max_nodes, repeat=3):
+    """Time every engine on one network; ``pandana_max_nodes`` is None without pandana."""
+    pandana_ok = pandana_max_nodes is not None
     print(f"\n== {name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges ==")
     t0 = time.perf_counter()
     graph_to_csr(G)
@@ -318,8 +318,7 @@ def main(argv=None) -> int:
             args.sample,
             args.full_baseline,
             rng,
-            pandana_ok,
-            args.pandana_max_nodes,
+            args.pandana_max_nodes if pandana_ok else None,
         )
         del G
     else:
@@ -340,8 +339,7 @@ def main(argv=None) -> int:
             args.sample,
             args.full_baseline,
             rng,
-            pandana_ok,
-            args.pandana_max_nodes,
+            args.pandana_max_nodes if pandana_ok else None,
         )
     )
     print("\nsummary (ratio = networkx time / time, both measured in this run):")
