@@ -362,7 +362,7 @@ def legend_html(views: Sequence[maps.LayerView], lang: str = "zh", title_key: st
 def planning_map(
     views: Sequence[maps.LayerView],
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
     focus: Sequence[str] | None = None,
     legend_title_key: str = "",
@@ -381,9 +381,11 @@ def planning_map(
         lang,
         basemap,
         assets,
-        label=lambda name: layer_title(name, lang),
-        legend_title=t(legend_title_key or "coverage.legend_title", lang),
-        rim=DOT_RIM,
+        theme=maps.MapTheme(
+            label=lambda name: layer_title(name, lang),
+            legend_title=t(legend_title_key or "coverage.legend_title", lang),
+            rim=DOT_RIM,
+        ),
         focus=chosen,
         focus_share=focus_share,
     )
@@ -393,7 +395,7 @@ def coverage_map(
     result: CoverageResult,
     facilities: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
     split: bool = False,
 ) -> folium.Map:
@@ -416,7 +418,7 @@ def site_selection_map(
     communities: gpd.GeoDataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
 ) -> folium.Map:
     """One call from a site selection to its map, opening on the demand communities and sites."""
