@@ -83,6 +83,8 @@ def inline_leaflet(m: folium.Map) -> folium.Map:
     return m
 
 
+MAP_BACKGROUND = "#f7f6f2"
+"""Background of the maps: paper white, under the light-grey offline basemap."""
 MAP_HEIGHT = 480
 """Height in pixels of a page's map (a planner scrolls past it to the tables)."""
 
@@ -157,6 +159,10 @@ def new_map(
         **options,
     )
     WheelZoomOnClick(WHEEL_HINT.get(lang, WHEEL_HINT["zh"])).add_to(m)
+    m.get_root().header.add_child(
+        Element(f"<style>.leaflet-container {{ background: {MAP_BACKGROUND}; }}</style>"),
+        name="geo_app_map_background",
+    )
     return m
 
 

@@ -152,7 +152,7 @@ def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
     shapes = with_geometry(view.communities, layers["communities"])
     layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
     context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
-    name = map_widgets.basemap_select(lang, "compliance_basemap")
+    name = map_widgets.basemap_select(lang, "compliance_basemap", st.columns([3, 1])[1])
     m = maps_thematic.shortfall_map(
         layer,
         breaks,
