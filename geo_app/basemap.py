@@ -30,6 +30,8 @@ from geo_app.i18n import t
 from geo_app.map_frame import canvas_renderer
 from layers.crs import WGS84, wgs84_to_gcj02
 
+BASEMAP_PANE = "geo_app_basemap"
+"""Leaflet pane of the offline basemap: above tiles (200), below the overlays (400)."""
 DEFAULT_BASEMAP = "offline"
 """Basemap of every map page: the one that works without internet."""
 
@@ -238,7 +240,9 @@ def _base_style(name: str):
 
 
 def add_offline(m: folium.Map, base: OfflineBasemap, lang: str = "zh") -> folium.FeatureGroup:
-    """Draw ``base`` on ``m`` as a canvas layer under the overlays (not interactive)."""
+    """Draw ``base`` on ``m`` as canvas layers in a pane under the overlays (not interactive),
+    so it lies under them whenever it is added."""
+    folium.map.CustomPane(BASEMAP_PANE, z_index=250).add_to(m)
     group = folium.FeatureGroup(name=t("basemap.offline", lang), control=False, show=True)
     for name, collection in base.parts.items():
         folium.GeoJson(
@@ -246,7 +250,8 @@ def add_offline(m: folium.Map, base: OfflineBasemap, lang: str = "zh") -> folium
             name=f"basemap_{name}",
             style_function=_base_style(name),
             interactive=False,
-            renderer=canvas_renderer(),
+            pane=BASEMAP_PANE,
+            renderer=canvas_renderer(BASEMAP_PANE),
             embed=True,
             control=False,
         ).add_to(group)

@@ -14,6 +14,7 @@ No Streamlit.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -138,9 +139,12 @@ WHEEL_HINT = {
 }
 
 
-def canvas_renderer() -> JsCode:
-    """A Leaflet canvas renderer for one layer (pass as ``renderer=`` to ``folium.GeoJson``)."""
-    return JsCode("L.canvas({padding: 0.5})")
+def canvas_renderer(pane: str | None = None) -> JsCode:
+    """A Leaflet canvas renderer for one layer (pass as ``renderer=`` to ``folium.GeoJson``),
+    drawing into map pane ``pane`` if given."""
+    if pane is None:
+        return JsCode("L.canvas({padding: 0.5})")
+    return JsCode(f"L.canvas({{padding: 0.5, pane: {json.dumps(pane)}}})")
 
 
 def new_map(
