@@ -29,7 +29,7 @@ SCROLLED = """() => Math.max(window.scrollY,
 
 STREET_PIXELS = """(rgb) => {
     let hits = 0;
-    document.querySelectorAll(".leaflet-overlay-pane canvas").forEach((c) => {
+    document.querySelectorAll(".leaflet-geo_app_basemap-pane canvas").forEach((c) => {
         const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
         for (let i = 0; i < data.length; i += 4) {
             if (data[i + 3] > 0 && Math.abs(data[i] - rgb[0]) < 12 &&
@@ -126,7 +126,7 @@ def test_offline_basemap_draws_streets_without_network(app_url):
         page.context.route("**/*", only_local)
         frame = _open_map(page, app_url, "")
         frame.wait_for_function(
-            "document.querySelectorAll('.leaflet-overlay-pane canvas').length > 0",
+            "document.querySelectorAll('.leaflet-geo_app_basemap-pane canvas').length > 0",
             timeout=60_000,
         )
         page.wait_for_timeout(1500)
