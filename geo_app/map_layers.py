@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -135,6 +135,11 @@ class LayerView:
         ``(minx, miny, maxx, maxy)`` of the drawn features.
     centroids : numpy.ndarray
         ``(n, 2)`` lon/lat of the drawn features' centroids (where the map opens).
+    style : LayerStyle
+        How the layer is drawn.
+    ids : tuple of str
+        Identifiers of the drawn features (the schema's id field; empty when unknown), to join
+        more popup values (:func:`with_popup_fields`).
     """
 
     name: str
@@ -146,6 +151,7 @@ class LayerView:
     labels: tuple[str, ...] = ()
     centroids: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     style: LayerStyle = field(default_factory=lambda: LayerStyle("#000000"))
+    ids: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -244,6 +250,10 @@ def prepare_layer(
     columns: dict[str, list[str]] = {
         TOOLTIP_FIELD: [tooltip_html(name, r, lang) for r in _records(name, gdf)]
     }
+    schema = SCHEMAS.get(name)
+    ids = ()
+    if schema is not None and schema.id_field in gdf.columns:
+        ids = tuple(str(v) for v in gdf[schema.id_field].tolist())
     for i, column in enumerate(fields):
         values = named_codes(column, gdf[column].tolist(), names or {})
         columns[f"f{i}"] = [html.escape(format_value(name, column, v, lang)) for v in values]
@@ -263,6 +273,7 @@ def prepare_layer(
         bounds=bounds,
         centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
         style=style,
+        ids=ids,
     )
 
 
@@ -294,3 +305,27 @@ def prepare_layers(
         for name in MAP_LAYERS
         if name in filtered
     ]
+
+
+def with_popup_fields(
+    view: LayerView, values: Mapping[str, Sequence[str]], labels: Sequence[str]
+) -> LayerView:
+    """A copy of ``view`` whose popups end with the fields ``labels``, valued ``values[id]``
+    by feature identifier (features without values show a dash); the first value is also added
+    to the tooltip. Labels and values are escaped here."""
+    features = view.geojson.get("features", [])
+    ids = view.ids if len(view.ids) == len(features) else ("",) * len(features)
+    start = len(view.labels)
+    out = []
+    for feature, key in zip(features, ids, strict=True):
+        props = dict(feature.get("properties") or {})
+        extra = values.get(key)
+        for i in range(len(labels)):
+            text = extra[i] if extra is not None else "—"
+            props[f"f{start + i}"] = html.escape(str(text))
+        if extra is not None and TOOLTIP_FIELD in props:
+            props[TOOLTIP_FIELD] = f"{props[TOOLTIP_FIELD]} · {html.escape(str(extra[0]))}"
+        out.append({**feature, "properties": props})
+    geojson = {**view.geojson, "features": out}
+    headers = (*view.labels, *(html.escape(str(label)) for label in labels))
+    return replace(view, geojson=geojson, labels=headers)

@@ -49,6 +49,7 @@ from geo_app.map_layers import geometry_kind as geometry_kind
 from geo_app.map_layers import light_view as light_view
 from geo_app.map_layers import prepare_layer as prepare_layer
 from geo_app.map_layers import prepare_layers as prepare_layers
+from geo_app.map_layers import with_popup_fields as with_popup_fields
 from geo_app.map_popups import TOOLTIP_FIELD as TOOLTIP_FIELD
 from geo_app.map_popups import format_value as format_value
 from geo_app.map_popups import popup_html as popup_html

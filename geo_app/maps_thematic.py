@@ -104,6 +104,25 @@ def _value(column: str, value: object, lang: str) -> str:
     return maps.format_value("communities", column, value, lang)
 
 
+def community_verdicts(table, lang: str = "zh") -> dict[str, tuple[str, str]]:
+    """``{community_id: (verdict, shortfall)}`` of a compliance table, as map popups show them
+    (未达标 / 达标 ..., ``120 平方米``); see :func:`geo_app.maps.with_popup_fields`."""
+    lang = normalise_lang(lang)
+    records = pd.DataFrame(table)[["community_id", "status", "shortfall_m2"]].to_dict("records")
+    return {
+        str(r["community_id"]): (
+            _value("status", r["status"], lang),
+            _value("shortfall_m2", r["shortfall_m2"], lang),
+        )
+        for r in records
+    }
+
+
+def verdict_labels(lang: str = "zh") -> tuple[str, str]:
+    """Popup labels of :func:`community_verdicts`: the status and the shortfall columns."""
+    return column_label("status", lang), column_label("shortfall_m2", lang)
+
+
 def _name(record: dict) -> str:
     name = record.get("name")
     return str(record.get("community_id", "")) if is_missing(name) else str(name)

@@ -184,3 +184,17 @@ def test_export_map_writes_png_and_pdf(layers, fmt, magic):
     )
     assert data.startswith(magic) and len(data) > 5_000
     assert map_export.file_name("explorer_map", fmt).endswith(f".{fmt}")
+
+
+def test_community_popups_carry_the_verdict_and_shortfall(layers):
+    table = gpd.GeoDataFrame({"community_id": ["C1"], "status": ["below"], "shortfall_m2": [120.0]})
+    verdicts = maps_thematic.community_verdicts(table, "zh")
+    assert verdicts == {"C1": ("未达标", "120 平方米")}
+    [view] = [v for v in maps.prepare_layers(layers) if v.name == "communities"]
+    shown = maps.with_popup_fields(view, verdicts, maps_thematic.verdict_labels("zh"))
+    props = shown.geojson["features"][0]["properties"]
+    values = [props[f"f{i}"] for i in range(len(shown.labels))]
+    labels = dict(zip(shown.labels, values, strict=True))
+    assert labels["状态"] == "未达标" and labels["缺口(平方米)"] == "120 平方米"
+    assert "未达标" in props["_tip"] and "兆麟社区" in props["_tip"]
+    assert len(view.labels) + 2 == len(shown.labels)  # the original view is unchanged
