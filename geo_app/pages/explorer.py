@@ -16,6 +16,7 @@ from analysis.compliance import ComplianceInputError
 from geo_app import map_widgets, maps, maps_thematic, state, ui, workflows
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project
+from geo_app.store import ProjectError
 
 LIMITS = (500, 1000, 2000, 5000, 10000)
 
@@ -38,7 +39,7 @@ def _verdicts(key: state.FileKey, lang: str) -> dict[str, tuple[str, str]]:
     """``{community_id: (verdict, shortfall)}`` for the popups (cached per file version)."""
     try:
         result = workflows.project_compliance(Project.open(key.path))
-    except ComplianceInputError:  # the map shows without verdicts
+    except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
         return {}
     return maps_thematic.community_verdicts(result.communities, lang)
 
