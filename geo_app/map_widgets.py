@@ -15,9 +15,12 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from geo_app import basemap, map_export, state
+from analysis.compliance import ComplianceInputError
+from geo_app import basemap, map_export, maps, maps_thematic, state, workflows
 from geo_app.i18n import t
 from geo_app.maps import LayerView
+from geo_app.project import Project
+from geo_app.store import ProjectError
 
 BASE_LAYERS: tuple[str, ...] = ("network_edges", "buildings", "water", "green")
 """Project layers the offline basemap is drawn from (those present)."""
@@ -31,6 +34,41 @@ def _offline(key: state.FileKey) -> basemap.OfflineBasemap:
 def offline_basemap() -> basemap.OfflineBasemap:
     """The offline basemap of the open project (cached per project file version)."""
     return _offline(state.load_info().key)
+
+
+COMMUNITY_VIEWS = frozenset(
+    {
+        "communities",
+        "covered_communities",
+        "uncovered_communities",
+        "served_communities",
+        "unserved_communities",
+        "other_communities",
+    }
+)
+"""Map layers of communities whose popups show the verdict and shortfall."""
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _verdicts(key: state.FileKey, lang: str) -> dict[str, tuple[str, str]]:
+    try:
+        result = workflows.project_compliance(Project.open(key.path))
+    except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
+        return {}
+    return maps_thematic.community_verdicts(result.communities, lang)
+
+
+def with_verdicts(views: Sequence[LayerView], lang: str) -> list[LayerView]:
+    """``views`` whose community popups and tooltips carry the verdict (未达标 / 达标 ...) and the
+    shortfall under the project's standard (compliance cached per project file version)."""
+    verdicts = _verdicts(state.load_info().key, lang)
+    if not verdicts:
+        return list(views)
+    labels = maps_thematic.verdict_labels(lang)
+    return [
+        maps.with_popup_fields(v, verdicts, labels) if v.name in COMMUNITY_VIEWS else v
+        for v in views
+    ]
 
 
 def basemap_select(lang: str, key: str, container=st) -> str:

@@ -205,9 +205,12 @@ def prepare_view(
         ]
     if colours is not None:
         columns[_COLOUR] = [str(c) for c in np.asarray(list(colours), dtype=object)[keep]]
-    return maps.light_view(
+    view = maps.light_view(
         name, gdf, columns, shown.columns, style, style.simplify_deg or _SIMPLIFY_DEG
     )
+    if "community_id" in gdf.columns:  # to join the verdicts (maps.with_popup_fields)
+        view.ids = tuple(str(v) for v in gdf["community_id"].tolist())
+    return view
 
 
 # -- coverage ----------------------------------------------------------------------------------

@@ -12,11 +12,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis.compliance import ComplianceInputError
-from geo_app import map_widgets, maps, maps_thematic, state, ui, workflows
+from geo_app import map_widgets, maps, state, ui
 from geo_app.i18n import layer_label, t
-from geo_app.project import Project
-from geo_app.store import ProjectError
 
 LIMITS = (500, 1000, 2000, 5000, 10000)
 
@@ -32,26 +29,6 @@ def _district_options() -> dict[str, str]:
     names = districts["name"] if "name" in districts.columns else districts["district_code"]
     pairs = sorted(zip(districts["district_code"].astype(str), names.astype(str), strict=True))
     return dict(pairs)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _verdicts(key: state.FileKey, lang: str) -> dict[str, tuple[str, str]]:
-    """``{community_id: (verdict, shortfall)}`` for the popups (cached per file version)."""
-    try:
-        result = workflows.project_compliance(Project.open(key.path))
-    except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
-        return {}
-    return maps_thematic.community_verdicts(result.communities, lang)
-
-
-def _with_verdicts(views: list[maps.LayerView], key: state.FileKey, lang: str) -> list:
-    """The communities' popups and tooltips with their verdict and shortfall."""
-    verdicts = _verdicts(key, lang)
-    labels = maps_thematic.verdict_labels(lang)
-    return [
-        maps.with_popup_fields(v, verdicts, labels) if v.name == "communities" and verdicts else v
-        for v in views
-    ]
 
 
 def _is_sample(info: state.ProjectInfo) -> bool:
@@ -114,7 +91,7 @@ def render() -> None:
                 t("explorer.truncated", lang, layer=label, shown=view.shown, total=view.total)
             )
 
-    views = _with_verdicts(views, info.key, lang)
+    views = map_widgets.with_verdicts(views, lang)
     choice = map_widgets.basemap_choice(basemap, lang)
     m = maps.build_map(views, lang=lang, basemap=choice, assets=ui.leaflet_base_url())
     ui.show_map(m, height=maps.MAP_HEIGHT, key="explorer_map")

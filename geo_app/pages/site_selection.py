@@ -310,7 +310,7 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     basemap = map_widgets.basemap_select(lang, "site_basemap", col_base)
     st.caption(t("site_selection.map_caption", lang))
     with st.spinner():
-        views = map_views(info.key, params, lang)
+        views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
     m = maps_planning.planning_map(
         views,
         lang=lang,
