@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo_app.i18n import field_label
 from geo_app.map_popups import (
     TOOLTIP_FIELD,
     code_names,
+    column_title,
     format_value,
     named_codes,
     popup_fields,
@@ -266,7 +266,7 @@ def prepare_layer(
     return LayerView(
         name=name,
         geojson=light.to_geo_dict(drop_id=True),
-        labels=tuple(html.escape(field_label(name, c, lang)) for c in fields),
+        labels=tuple(html.escape(column_title(name, c, lang, names)) for c in fields),
         total=total,
         shown=len(light),
         geom_kind=_geom_kind(gdf.geometry),

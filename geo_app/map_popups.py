@@ -99,6 +99,22 @@ NAMED_CODES: dict[str, str] = {"district_code": "districts", "street_code": "str
 """Code columns shown by name, and the layer whose ``name`` column names each code."""
 
 
+NAME_LABELS: dict[str, str] = {
+    "district_code": "compliance.col.district",
+    "street_code": "compliance.col.street",
+}
+"""Message keys of the labels of code columns shown by name (区县, 街道/乡镇)."""
+
+
+def column_title(
+    layer: str, column: str, lang: str, names: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """Popup label of ``column``: 区县 instead of 区县代码 when the codes are shown by name."""
+    if names and names.get(column) and column in NAME_LABELS:
+        return t(NAME_LABELS[column], lang)
+    return field_label(layer, column, lang)
+
+
 def code_names(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, str]]:
     """``{column: {code: name}}`` of the district and street codes, from the layers present."""
     out: dict[str, dict[str, str]] = {}

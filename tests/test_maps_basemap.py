@@ -198,3 +198,10 @@ def test_community_popups_carry_the_verdict_and_shortfall(layers):
     assert labels["状态"] == "未达标" and labels["缺口(平方米)"] == "120 平方米"
     assert "未达标" in props["_tip"] and "兆麟社区" in props["_tip"]
     assert len(view.labels) + 2 == len(shown.labels)  # the original view is unchanged
+
+
+def test_named_code_columns_are_labelled_by_what_they_show(layers):
+    views = {v.name: v for v in maps.prepare_layers(layers)}
+    labels = views["communities"].labels
+    assert "区县" in labels and "街道/乡镇" in labels
+    assert "区县代码" not in labels and "街道代码" not in labels
