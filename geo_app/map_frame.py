@@ -23,6 +23,8 @@ from branca.element import Element, MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 
+from geo_app.i18n import t
+
 LEAFLET_DIR = Path(__file__).resolve().parent / "static" / "leaflet"
 """Vendored Leaflet 1.9.3 (BSD-2-Clause): ``leaflet.js``, ``leaflet.css``, ``images/``."""
 
@@ -133,12 +135,6 @@ class WheelZoomOnClick(MacroElement):
         self.hint = hint
 
 
-WHEEL_HINT = {
-    "zh": "点击地图后可用滚轮缩放(或按住 Ctrl)",
-    "en": "Click the map to zoom with the wheel (or hold Ctrl)",
-}
-
-
 def canvas_renderer(pane: str | None = None) -> JsCode:
     """A Leaflet canvas renderer for one layer (pass as ``renderer=`` to ``folium.GeoJson``),
     drawing into map pane ``pane`` if given."""
@@ -162,7 +158,7 @@ def new_map(
         scrollWheelZoom=False,
         **options,
     )
-    WheelZoomOnClick(WHEEL_HINT.get(lang, WHEEL_HINT["zh"])).add_to(m)
+    WheelZoomOnClick(t("map.wheel_hint", lang)).add_to(m)
     m.get_root().header.add_child(
         Element(f"<style>.leaflet-container {{ background: {MAP_BACKGROUND}; }}</style>"),
         name="geo_app_map_background",
