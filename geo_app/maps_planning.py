@@ -205,9 +205,12 @@ def prepare_view(
         ]
     if colours is not None:
         columns[_COLOUR] = [str(c) for c in np.asarray(list(colours), dtype=object)[keep]]
-    return maps.light_view(
+    view = maps.light_view(
         name, gdf, columns, shown.columns, style, style.simplify_deg or _SIMPLIFY_DEG
     )
+    if "community_id" in gdf.columns:  # to join the verdicts (maps.with_popup_fields)
+        view.ids = tuple(str(v) for v in gdf["community_id"].tolist())
+    return view
 
 
 # -- coverage ----------------------------------------------------------------------------------
@@ -362,7 +365,7 @@ def legend_html(views: Sequence[maps.LayerView], lang: str = "zh", title_key: st
 def planning_map(
     views: Sequence[maps.LayerView],
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
     focus: Sequence[str] | None = None,
     legend_title_key: str = "",
@@ -381,9 +384,11 @@ def planning_map(
         lang,
         basemap,
         assets,
-        label=lambda name: layer_title(name, lang),
-        legend_title=t(legend_title_key or "coverage.legend_title", lang),
-        rim=DOT_RIM,
+        theme=maps.MapTheme(
+            label=lambda name: layer_title(name, lang),
+            legend_title=t(legend_title_key or "coverage.legend_title", lang),
+            rim=DOT_RIM,
+        ),
         focus=chosen,
         focus_share=focus_share,
     )
@@ -393,7 +398,7 @@ def coverage_map(
     result: CoverageResult,
     facilities: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
     split: bool = False,
 ) -> folium.Map:
@@ -416,7 +421,7 @@ def site_selection_map(
     communities: gpd.GeoDataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
 ) -> folium.Map:
     """One call from a site selection to its map, opening on the demand communities and sites."""

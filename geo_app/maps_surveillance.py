@@ -192,7 +192,7 @@ def legend_html(views: Sequence[maps.LayerView], lang: str = "zh") -> str:
 def surveillance_map(
     views: Sequence[maps.LayerView],
     lang: str = "zh",
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
 ) -> folium.Map:
     """A folium map of prepared surveillance layers with a layer control and a legend.
@@ -206,9 +206,11 @@ def surveillance_map(
         lang,
         basemap,
         assets,
-        label=lambda name: layer_title(name, lang),
-        legend_title=t("surveillance.legend_title", lang),
-        rim=DOT_RIM,
+        theme=maps.MapTheme(
+            label=lambda name: layer_title(name, lang),
+            legend_title=t("surveillance.legend_title", lang),
+            rim=DOT_RIM,
+        ),
         focus=[v for v in views if v.name != "communities"] or list(views),
         focus_share=1.0,
     )

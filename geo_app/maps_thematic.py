@@ -6,16 +6,15 @@ community must have (Art. 11 by district class, Art. 12 per household for new de
 Art. 36 for villages) and the area of its facilities, as computed by
 :func:`analysis.compliance.check_compliance`.
 
-Classes: communities without a shortfall are green, those below the standard are coloured in
-:data:`SHORTFALL_COLOURS` by class of shortfall (breaks from :func:`shortfall_breaks`),
-communities the standard does not assess are grey. Popups and tooltips carry the community
+Classes: the fixed classes of :mod:`analysis.shortfall_classes` (none, < 50, 50-100, 100-200,
+>= 200 m2, not assessed), with the legend of :mod:`geo_app.shortfall_legend`: the same colours
+and labels on every page and in the reports. Popups and tooltips carry the community
 name, required/provided/shortfall m2 and the article, every value escaped.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 
 import folium
@@ -24,18 +23,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from analysis import shortfall_classes as _classes
 from analysis.compliance import is_missing
+from analysis.shortfall_classes import (
+    COMPLIANT_COLOUR as COMPLIANT_COLOUR,
+)
+from analysis.shortfall_classes import (
+    NOT_ASSESSED_COLOUR,
+    SHORTFALL_BOUNDS,
+)
+from analysis.shortfall_classes import (
+    SHORTFALL_COLOURS as SHORTFALL_COLOURS,
+)
 from analysis.standards import StandardSet
-from geo_app import maps
+from geo_app import basemap as basemap_module
+from geo_app import maps, shortfall_legend
 from geo_app.i18n import normalise_lang, t
 from geo_app.workflows import cite_rule, column_label, display_table
-
-COMPLIANT_COLOUR = "#4daf4a"
-"""Fill of communities without a shortfall."""
-NOT_ASSESSED_COLOUR = "#bdbdbd"
-"""Fill of communities the standard set does not assess."""
-SHORTFALL_COLOURS: tuple[str, ...] = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-"""Fills of the shortfall classes, light to dark (YlOrRd)."""
 
 POPUP_FIELDS: tuple[str, ...] = (
     "community_id",
@@ -53,102 +57,41 @@ POPUP_FIELDS: tuple[str, ...] = (
 LAYER_NAME = "shortfall"
 
 
-def shortfall_breaks(values: Sequence[float] | np.ndarray | pd.Series, n_classes: int = 5) -> list:
-    """Upper bounds of the shortfall classes: quantiles of the positive shortfalls, rounded up.
-
-    Zero and missing shortfalls are not classed (they are "compliant" and "not assessed").
-    The ``k``-th bound is the ``k / n_classes`` quantile (linear interpolation) of the positive
-    values, rounded up to a whole m2; duplicate bounds are merged, so fewer classes come back
-    when the values are few or equal. The last bound is the largest shortfall (rounded up).
+def shortfall_breaks(values: object = None, n_classes: object = None) -> list[float]:
+    """Bounds of the shortfall classes: the fixed :data:`~analysis.shortfall_classes.
+    SHORTFALL_BOUNDS` of the standard, whatever the communities in view (``values`` and
+    ``n_classes`` are accepted for older callers and ignored), so colours compare across maps.
 
     Examples
     --------
-    >>> shortfall_breaks([0, 10, 20, 30, 40, 50], 2)
-    [30, 50]
-    >>> shortfall_breaks([0, 0, float("nan")])
-    []
+    >>> shortfall_breaks([0, 10, 2000])
+    [50.0, 100.0, 200.0]
     """
-    if n_classes < 1:
-        raise ValueError("n_classes 应至少为 1 / n_classes must be at least 1")
-    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    positive = arr[np.isfinite(arr) & (arr > 0)]
-    if positive.size == 0:
-        return []
-    qs = np.quantile(positive, np.arange(1, n_classes + 1) / n_classes)
-    out: list[int] = []
-    for q in qs:
-        bound = int(math.ceil(round(float(q), 6)))
-        if not out or bound > out[-1]:
-            out.append(bound)
-    return out
+    return list(SHORTFALL_BOUNDS)
 
 
-def shortfall_class(values: Sequence[float] | np.ndarray | pd.Series, breaks: Sequence[float]):
-    """Class of each shortfall: ``-1`` missing, ``0`` none (<= 0), ``k`` in ``(b[k-2], b[k-1]]``.
-
-    Values above the last bound fall into the last class.
-    """
-    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    out = np.full(arr.shape, -1, dtype=int)
-    known = np.isfinite(arr)
-    out[known & (arr <= 0)] = 0
-    positive = known & (arr > 0)
-    if len(breaks):
-        idx = np.searchsorted(np.asarray(breaks, dtype=float), arr[positive], side="left")
-        out[positive] = np.minimum(idx, len(breaks) - 1) + 1
-    else:
-        out[positive] = 1
-    return out
+def shortfall_class(values, breaks: object = None) -> np.ndarray:
+    """Class of each shortfall (:func:`analysis.shortfall_classes.shortfall_class`)."""
+    return _classes.shortfall_class(values)
 
 
-def class_colours(n_breaks: int) -> list[str]:
-    """Fill colours of ``n_breaks`` shortfall classes, spread over :data:`SHORTFALL_COLOURS`."""
-    if n_breaks <= 0:
-        return []
-    if n_breaks >= len(SHORTFALL_COLOURS):
-        return list(SHORTFALL_COLOURS) + [SHORTFALL_COLOURS[-1]] * (
-            n_breaks - len(SHORTFALL_COLOURS)
-        )
-    pick = np.round(np.linspace(0, len(SHORTFALL_COLOURS) - 1, n_breaks)).astype(int)
-    return [SHORTFALL_COLOURS[i] for i in pick]
-
-
-def fill_colours(classes: np.ndarray, n_breaks: int) -> list[str]:
+def fill_colours(classes: Sequence[int] | np.ndarray, n_breaks: object = None) -> list[str]:
     """Fill colour of each class from :func:`shortfall_class`."""
-    palette = [COMPLIANT_COLOUR] + (class_colours(n_breaks) or [SHORTFALL_COLOURS[-1]])
-    return [NOT_ASSESSED_COLOUR if c < 0 else palette[min(c, len(palette) - 1)] for c in classes]
+    return [_classes.class_colour(int(c)) for c in classes]
 
 
-def _m2(value: float, lang: str) -> str:
-    unit = "平方米" if lang == "zh" else "m2"
-    return f"{value:,.0f} {unit}" if float(value).is_integer() else f"{value:,.1f} {unit}"
+def legend_entries(breaks: object = None, lang: str = "zh") -> list[tuple[str, str]]:
+    """``(colour, label)`` of each legend row (:func:`geo_app.shortfall_legend.legend_entries`)."""
+    return shortfall_legend.legend_entries(lang)
 
 
-def legend_entries(breaks: Sequence[float], lang: str = "zh") -> list[tuple[str, str]]:
-    """``(colour, label)`` of each legend row: no shortfall, the classes, not assessed."""
-    lang = normalise_lang(lang)
-    rows = [(COMPLIANT_COLOUR, t("compliance.legend_none", lang))]
-    lower = 0.0
-    for colour, upper in zip(class_colours(len(breaks)), breaks, strict=True):
-        rows.append((colour, f"{_m2(lower, lang)} – {_m2(float(upper), lang)}"))
-        lower = float(upper)
-    rows.append((NOT_ASSESSED_COLOUR, t("compliance.legend_na", lang)))
-    return rows
+def legend_html(breaks: object = None, lang: str = "zh") -> str:
+    """HTML of the shortfall legend, the same on every page
+    (:func:`geo_app.shortfall_legend.legend_html`)."""
+    return shortfall_legend.legend_html(lang)
 
 
-def legend_html(breaks: Sequence[float], lang: str = "zh") -> str:
-    """HTML of the legend (title, one swatch per class), every text escaped."""
-    items = "".join(
-        '<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
-        f'<span style="display:inline-block;width:14px;height:10px;background:{html.escape(c)};'
-        f'border:1px solid #555"></span><span>{html.escape(label)}</span></div>'
-        for c, label in legend_entries(breaks, lang)
-    )
-    return (
-        '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
-        'box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:12px;line-height:1.3">'
-        f"<b>{html.escape(t('compliance.legend_title', lang))}</b>{items}</div>"
-    )
+_m2 = shortfall_legend.area_text
 
 
 def _value(column: str, value: object, lang: str) -> str:
@@ -159,6 +102,25 @@ def _value(column: str, value: object, lang: str) -> str:
     if column == "status":
         return str(display_table(pd.DataFrame({"status": [value]}), lang).iloc[0, 0])
     return maps.format_value("communities", column, value, lang)
+
+
+def community_verdicts(table, lang: str = "zh") -> dict[str, tuple[str, str]]:
+    """``{community_id: (verdict, shortfall)}`` of a compliance table, as map popups show them
+    (未达标 / 达标 ..., ``120 平方米``); see :func:`geo_app.maps.with_popup_fields`."""
+    lang = normalise_lang(lang)
+    records = pd.DataFrame(table)[["community_id", "status", "shortfall_m2"]].to_dict("records")
+    return {
+        str(r["community_id"]): (
+            _value("status", r["status"], lang),
+            _value("shortfall_m2", r["shortfall_m2"], lang),
+        )
+        for r in records
+    }
+
+
+def verdict_labels(lang: str = "zh") -> tuple[str, str]:
+    """Popup labels of :func:`community_verdicts`: the status and the shortfall columns."""
+    return column_label("status", lang), column_label("shortfall_m2", lang)
 
 
 def _name(record: dict) -> str:
@@ -194,8 +156,8 @@ def prepare_shortfall(
         (:func:`analysis.compliance.with_geometry`).
     lang : {"zh", "en"}
         Language of popups and tooltips.
-    breaks : sequence of float, optional
-        Class bounds; by default :func:`shortfall_breaks` of the table's shortfalls.
+    breaks, n_classes : ignored
+        Kept for older callers: the classes are fixed (:func:`shortfall_breaks`).
     standard : StandardSet, optional
         Cites the article in Chinese (第十一条第一款) and the rule by its title
         (:func:`geo_app.workflows.cite_rule`).
@@ -210,8 +172,8 @@ def prepare_shortfall(
     if table.crs is not None and not table.crs.equals("EPSG:4326"):
         table = table.to_crs("EPSG:4326")
     table = table[~(table.geometry.isna() | table.geometry.is_empty)]
-    breaks = list(shortfall_breaks(table["shortfall_m2"], n_classes) if breaks is None else breaks)
-    classes = shortfall_class(table["shortfall_m2"], breaks)
+    breaks = shortfall_breaks()
+    classes = shortfall_class(table["shortfall_m2"])
     records = table.drop(columns=table.geometry.name).to_dict("records")
     if standard is not None:
         for r in records:
@@ -221,7 +183,7 @@ def prepare_shortfall(
     fields = [c for c in POPUP_FIELDS if c in table.columns]
     columns: dict[str, list] = {
         "_tip": [tooltip_text(r, lang) for r in records],
-        "_fill": fill_colours(classes, len(breaks)),
+        "_fill": fill_colours(classes),
         "_name": [html.escape(_name(r)) for r in records],
     }
     for i, column in enumerate(fields):
@@ -258,29 +220,28 @@ def _choropleth_style(feature: dict) -> dict:
 
 def shortfall_map(
     view: maps.LayerView,
-    breaks: Sequence[float],
+    breaks: object = None,
     lang: str = "zh",
     context: Sequence[maps.LayerView] = (),
-    basemap: str = "none",
+    basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
     assets: str | None = None,
 ) -> folium.Map:
     """A folium map of the shortfall choropleth with its legend and optional context layers.
 
     Parameters
     ----------
-    view, breaks : from :func:`prepare_shortfall`.
+    view : from :func:`prepare_shortfall`.
+    breaks : ignored (the classes are fixed; kept for older callers).
     context : sequence of LayerView
         Other prepared layers (district outlines, street centres ...) drawn with
         :func:`geo_app.maps.add_layer`.
     basemap, assets : as in :func:`geo_app.maps.build_map`.
     """
     lang = normalise_lang(lang)
-    if basemap not in maps.BASEMAPS:
-        raise ValueError(f"未知底图 {basemap!r} / unknown basemap {basemap!r}")
-    m = folium.Map(location=maps.HARBIN_CENTRE, zoom_start=11, tiles=None, control_scale=True)
-    tiles = maps.BASEMAPS[basemap]
-    if tiles is not None:
-        folium.TileLayer(name=t(f"basemap.{basemap}", lang), control=False, **tiles).add_to(m)
+    choice = basemap_module.as_choice(basemap)
+    m = maps.new_map(lang=lang)
+    basemap_module.draw_basemap(m, choice, lang)
+    view, *context = maps.in_datum([view, *context], choice.datum)
     group = folium.FeatureGroup(name=html.escape(t("compliance.map_layer", lang)), show=True)
     if view.shown:
         folium.GeoJson(
@@ -300,12 +261,6 @@ def shortfall_map(
     for other in context:  # outlines and points on top of the choropleth
         maps.add_layer(m, other, lang)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    maps.Legend(legend_html(breaks, lang)).add_to(m)
+    maps.Legend(legend_html(lang=lang)).add_to(m)
     box = maps.focus_bounds([view]) if view.shown else None
-    if box is not None:
-        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])
-    if assets == "inline":
-        maps.inline_leaflet(m)
-    elif assets:
-        maps.use_leaflet_assets(m, assets)
-    return m
+    return maps.finish_map(m, box, assets)

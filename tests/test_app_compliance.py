@@ -114,48 +114,52 @@ def small_result():
 
 
 # -- class breaks and colours ------------------------------------------------------------------
-def test_shortfall_breaks_are_rounded_quantiles_of_positive_shortfalls():
-    # positives 10..50: quantiles 0.5 -> 30, 1.0 -> 50 (zero is the compliant class)
-    assert maps_thematic.shortfall_breaks([0, 10, 20, 30, 40, 50], 2) == [30, 50]
-    # quartiles of 10..50 with linear interpolation: 20, 30, 40, 50
-    assert maps_thematic.shortfall_breaks([10, 20, 30, 40, 50, 0, np.nan], 4) == [20, 30, 40, 50]
-    # rounded up to whole m2; equal bounds merge
-    assert maps_thematic.shortfall_breaks([0.2, 0.4], 1) == [1]
-    assert maps_thematic.shortfall_breaks([7, 7, 7], 3) == [7]
-    assert maps_thematic.shortfall_breaks([0, 0, np.nan]) == []
-    with pytest.raises(ValueError):
-        maps_thematic.shortfall_breaks([1, 2], 0)
+def test_shortfall_breaks_are_the_fixed_bounds_whatever_the_values():
+    # the classes come from the standard, not from the communities in view
+    assert maps_thematic.shortfall_breaks([0, 10, 20, 30, 40, 50], 2) == [50, 100, 200]
+    assert maps_thematic.shortfall_breaks([842, 1277]) == [50, 100, 200]
+    assert maps_thematic.shortfall_breaks([0, 0, np.nan]) == [50, 100, 200]
 
 
 def test_shortfall_class_and_colours():
-    classes = maps_thematic.shortfall_class([np.nan, 0, 5, 20, 21, 50, 60], [20, 50])
-    assert classes.tolist() == [-1, 0, 1, 1, 2, 2, 2]
-    colours = maps_thematic.fill_colours(classes, 2)
+    classes = maps_thematic.shortfall_class([np.nan, 0, 5, 49.9, 50, 100, 199, 200, 1200])
+    assert classes.tolist() == [-1, 0, 1, 1, 2, 3, 3, 4, 4]
+    colours = maps_thematic.fill_colours(classes)
     assert colours[0] == maps_thematic.NOT_ASSESSED_COLOUR
     assert colours[1] == maps_thematic.COMPLIANT_COLOUR
-    assert colours[2] == colours[3] != colours[4] == colours[5] == colours[6]
-    # two classes use the lightest and the darkest shade
-    assert maps_thematic.class_colours(2) == [
+    assert colours[2:] == [
         maps_thematic.SHORTFALL_COLOURS[0],
-        maps_thematic.SHORTFALL_COLOURS[-1],
+        maps_thematic.SHORTFALL_COLOURS[0],
+        maps_thematic.SHORTFALL_COLOURS[1],
+        maps_thematic.SHORTFALL_COLOURS[2],
+        maps_thematic.SHORTFALL_COLOURS[2],
+        maps_thematic.SHORTFALL_COLOURS[3],
+        maps_thematic.SHORTFALL_COLOURS[3],
     ]
 
 
-def test_legend_lists_the_breaks_in_both_languages():
-    zh = maps_thematic.legend_entries([20, 50], "zh")
+def test_legend_lists_the_fixed_classes_in_both_languages():
+    zh = maps_thematic.legend_entries(lang="zh")
     assert [label for _, label in zh] == [
         "达标(无缺口)",
-        "0 平方米 – 20 平方米",
-        "20 平方米 – 50 平方米",
+        "< 50 平方米",
+        "50–100 平方米",
+        "100–200 平方米",
+        "≥ 200 平方米",
         "未评估",
     ]
-    en = maps_thematic.legend_entries([1500], "en")
+    en = maps_thematic.legend_entries(lang="en")
     assert [label for _, label in en] == [
         "compliant (no shortfall)",
-        "0 m2 – 1,500 m2",
+        "< 50 m2",
+        "50–100 m2",
+        "100–200 m2",
+        "≥ 200 m2",
         "not assessed",
     ]
-    assert "用房缺口" in maps_thematic.legend_html([20, 50], "zh")
+    # the breaks of older callers change nothing: one legend everywhere
+    assert maps_thematic.legend_html([20, 50], "zh") == maps_thematic.legend_html(lang="zh")
+    assert "用房缺口" in maps_thematic.legend_html(lang="zh")
 
 
 def test_choropleth_popups_are_escaped_and_carry_the_numbers(small_result):
@@ -167,7 +171,7 @@ def test_choropleth_popups_are_escaped_and_carry_the_numbers(small_result):
     }
     shapes = with_geometry(table, small_layers()["communities"])
     view, breaks = maps_thematic.prepare_shortfall(shapes, "zh", n_classes=2)
-    assert breaks == [125, 200]  # median of (50, 200) is 125
+    assert breaks == [50, 100, 200]  # fixed classes, n_classes is ignored
     props = {f["properties"]["f0"]: f["properties"] for f in view.geojson["features"]}
     evil = props["C1"]
     assert evil["_name"] == html.escape(EVIL)
@@ -181,9 +185,9 @@ def test_choropleth_popups_are_escaped_and_carry_the_numbers(small_result):
     assert shown["缺口(平方米)"] == "50 平方米"
     assert shown["条款"] == "Art. 11"
     assert shown["状态"] == "未达标"
-    # colours: C2 compliant (green), C1 first class, C3 last class
+    # colours: C2 compliant (green), C1 (50 m2) the 50-100 class, C3 (200 m2) the last class
     assert props["C2"]["_fill"] == maps_thematic.COMPLIANT_COLOUR
-    assert props["C1"]["_fill"] == maps_thematic.SHORTFALL_COLOURS[0]
+    assert props["C1"]["_fill"] == maps_thematic.SHORTFALL_COLOURS[1]
     assert props["C3"]["_fill"] == maps_thematic.SHORTFALL_COLOURS[-1]
 
     cited, _ = maps_thematic.prepare_shortfall(shapes, "zh", standard=small_result.standard)
@@ -194,7 +198,7 @@ def test_choropleth_popups_are_escaped_and_carry_the_numbers(small_result):
     page = m.get_root().render()
     legends = [c for c in m._children.values() if isinstance(c, maps.Legend)]
     assert len(legends) == 1
-    assert "用房缺口" in legends[0].html and "125 平方米 – 200 平方米" in legends[0].html
+    assert "用房缺口" in legends[0].html and "100–200 平方米" in legends[0].html
     assert html.escape(EVIL) in page or "&amp;lt;img" in page or "\\u0026lt;img" in page
     assert EVIL not in page  # only its escaped text is in the page
     assert "unpkg" not in page and "cdn.jsdelivr" not in page  # Leaflet inlined, offline

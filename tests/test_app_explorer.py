@@ -43,11 +43,16 @@ def test_explorer_opens_in_chinese(app):
     district_filter = app.multiselect(key="explorer_districts")
     assert district_filter.label == "区县筛选"
     assert "道里区" in district_filter.options and len(district_filter.options) == 18
-    assert app.selectbox(key="explorer_basemap").options == [
+    basemaps = app.selectbox(key="explorer_basemap")
+    assert basemaps.options == [
+        "离线底图(项目路网、建筑)",
         "OpenStreetMap",
+        "天地图(国家地理信息公共服务平台)",
+        "高德地图(GCJ-02,叠加图层已偏移对齐)",
         "CartoDB 浅色",
         "无底图",
     ]
+    assert basemaps.value == "offline"  # the basemap that works without internet
     assert any("项目名称" in m.value for m in app.sidebar.markdown)
     table = app.dataframe[0].value
     assert "社区/村" in list(table.iloc[:, 0])

@@ -93,7 +93,7 @@ def test_compliance_page_shows_the_choropleth_and_the_table(project_path, tmp_pa
         page.screenshot(path=str(shot), full_page=True)
 
     assert "用房缺口" in legend and "达标(无缺口)" in legend and "未评估" in legend
-    assert "平方米 –" in legend  # class breaks
+    assert "< 50 平方米" in legend and "≥ 200 平方米" in legend  # the fixed classes
     assert "用房缺口" in overlays and "区县" in overlays
     assert drawn >= totals["n_communities"]  # one polygon per community (+ district outlines)
     assert len(fills) >= 3  # compliant green and several shortfall classes

@@ -330,7 +330,8 @@ def test_gap_counts_by_art_31_field():
 def test_static_map_draws_gaps_and_sites_with_cjk_glyphs(context, tmp_path):
     import warnings
 
-    from geo_app.reports.static_map import SITE_COLOUR, STATUS_COLOURS, render_static_map
+    from analysis.shortfall_classes import shortfall_colours
+    from geo_app.reports.static_map import SITE_COLOUR, render_static_map
 
     out = tmp_path / "map.png"
     with warnings.catch_warnings(record=True) as caught:
@@ -343,8 +344,11 @@ def test_static_map_draws_gaps_and_sites_with_cjk_glyphs(context, tmp_path):
     def rgb(hex_colour: str) -> tuple[int, int, int]:
         return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
-    # communities below and meeting the standard, and the chosen sites, are drawn
-    for colour in (STATUS_COLOURS["below"], STATUS_COLOURS["compliant"], SITE_COLOUR):
+    # communities in their shortfall classes (the colours of every page), and the chosen
+    # sites, are drawn
+    classes = set(shortfall_colours(context.layers["communities"]["shortfall_m2"]))
+    assert len(classes) >= 2
+    for colour in (*classes, SITE_COLOUR):
         assert rgb(colour) in colours
 
 

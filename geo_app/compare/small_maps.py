@@ -91,8 +91,6 @@ def district_maps(
     centred on its district. ``legend=False`` leaves the shortfall legend out (a page shows
     :func:`shortfall_legend` once for all maps). Returns ``({name: folium.Map}, zoom)``.
     """
-    import folium
-
     from geo_app import maps, maps_thematic
 
     lang = normalise_lang(lang)
@@ -113,9 +111,7 @@ def district_maps(
             if box is not None
             else maps.HARBIN_CENTRE
         )
-        m = folium.Map(
-            location=centre, zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=1
-        )
+        m = maps.new_map(centre, zoom, lang, zoom_snap=1)
         if table is not None and breaks is not None:
             part = table[table["district_code"] == str(code)]
             view, _ = maps_thematic.prepare_shortfall(part, lang, breaks=breaks)

@@ -32,8 +32,13 @@ DEFAULT_LANG = "zh"
 LANGUAGE_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 CATALOGUE_PATH = Path(__file__).with_name("messages.toml")
-CATALOGUE_PATHS: tuple[Path, ...] = (CATALOGUE_PATH, Path(__file__).with_name("platform.toml"))
-"""The message files: the app's, and the shared platform's (sign-in, history, registry)."""
+CATALOGUE_PATHS: tuple[Path, ...] = (
+    CATALOGUE_PATH,
+    Path(__file__).with_name("platform.toml"),
+    Path(__file__).with_name("maps.toml"),
+)
+"""The message files: the app's, the shared platform's (sign-in, history, registry), the maps'
+(basemaps, map export)."""
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.compare import KEY_METRICS, UNIT_LABELS
-from geo_app import compare, state, ui
+from geo_app import basemap, compare, map_widgets, state, ui
 from geo_app.i18n import t
 from geo_app.project import Project
 
@@ -126,6 +126,9 @@ def _maps(result: compare.DistrictComparison, lang: str) -> None:
         assets=ui.leaflet_base_url(),
         legend=False,
     )
+    base = map_widgets.offline_basemap()
+    for m in maps_by_name.values():  # the offline basemap, in its pane under the layers
+        basemap.add_offline(m, base, lang)
     st.caption(t("compare.maps_caption", lang, zoom=zoom))
     legend = compare.shortfall_legend(result, lang)
     if legend:

@@ -19,8 +19,8 @@ import streamlit as st
 from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult, filter_table, with_geometry
 from analysis.standards import StandardError, available_standards, load_standard
-from geo_app import maps, maps_thematic, state, ui, workflows
-from geo_app.i18n import t
+from geo_app import map_widgets, maps, maps_thematic, state, ui, workflows
+from geo_app.i18n import layer_label, t
 from geo_app.project import Project
 
 
@@ -152,10 +152,25 @@ def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
     shapes = with_geometry(view.communities, layers["communities"])
     layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
     context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
+    name = map_widgets.basemap_select(lang, "compliance_basemap", st.columns([3, 1])[1])
     m = maps_thematic.shortfall_map(
-        layer, breaks, lang=lang, context=context, assets=ui.leaflet_base_url()
+        layer,
+        breaks,
+        lang=lang,
+        context=context,
+        basemap=map_widgets.basemap_choice(name, lang),
+        assets=ui.leaflet_base_url(),
     )
-    ui.show_map(m, height=520, key="compliance_map")
+    ui.show_map(m, height=maps.MAP_HEIGHT, key="compliance_map")
+    title = t("compliance.map_layer", lang)
+    map_widgets.export_buttons(
+        [layer, *context],
+        lang,
+        "compliance_map",
+        t("compliance.title", lang),
+        lambda name: title if name == maps_thematic.LAYER_NAME else layer_label(name, lang),
+        maps.focus_bounds([layer]) if layer.shown else None,
+    )
 
 
 def _table(

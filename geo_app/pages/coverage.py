@@ -25,7 +25,7 @@ import streamlit as st
 
 from analysis.coverage import LIFE_CIRCLE_M, CoverageResult
 from analysis.gaps import DEFAULT_WEIGHTS, GapInputError, GapResult
-from geo_app import maps, maps_planning, state, ui, workflows
+from geo_app import map_widgets, maps, maps_planning, state, ui, workflows
 from geo_app.i18n import facility_kind_label, t
 from geo_app.project import Project, ProjectError
 from layers.schema import FACILITY_KINDS
@@ -259,27 +259,29 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("coverage.map_title", lang))
-    basemap = col_base.selectbox(
-        t("explorer.basemap", lang),
-        list(maps.BASEMAPS),
-        index=list(maps.BASEMAPS).index("none"),
-        format_func=lambda key: t(f"basemap.{key}", lang),
-        help=t("explorer.basemap_offline", lang),
-        key="coverage_basemap",
-    )
+    basemap = map_widgets.basemap_select(lang, "coverage_basemap", col_base)
     st.caption(t("coverage.map_caption", lang, distance=params.distance_m))
     with st.spinner():
-        views = map_views(info.key, params, lang)
+        views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
     m = maps_planning.planning_map(
         views,
         lang=lang,
-        basemap=basemap,
+        basemap=map_widgets.basemap_choice(basemap, lang),
         assets=ui.leaflet_base_url(),
         focus=maps_planning.COVERAGE_FOCUS,
         legend_title_key="coverage.legend_title",
         focus_share=0.8,
     )
-    ui.show_map(m, height=560, key="coverage_map")
+    ui.show_map(m, height=maps.MAP_HEIGHT, key="coverage_map")
+    focus = [v for v in views if v.name in maps_planning.COVERAGE_FOCUS]
+    map_widgets.export_buttons(
+        views,
+        lang,
+        "coverage_map",
+        t("coverage.map_title", lang),
+        lambda name: maps_planning.layer_title(name, lang),
+        maps.focus_bounds(focus or views, share=0.8),
+    )
 
     tabs = st.tabs(
         [

@@ -15,7 +15,7 @@ import hashlib
 import geopandas as gpd
 import streamlit as st
 
-from geo_app import maps, state, ui, workflows
+from geo_app import map_widgets, maps, state, ui, workflows
 from geo_app.i18n import field_label, layer_label, t
 from geo_app.postgis.platform import EditConflictError, check_unchanged
 from geo_app.project import Project
@@ -175,7 +175,8 @@ def _preview(result, layer: str, lang: str) -> None:
     style = maps.LAYER_STYLES.get(layer, maps.LayerStyle("#dc2626"))
     preview = maps.prepare_layer(layer, features, lang, max_features=None)
     preview.style = maps.LayerStyle(style.colour, style.weight, 0.5, style.radius, show=True)
-    m = maps.build_map([*views, preview], lang=lang, basemap="none", assets=ui.leaflet_base_url())
+    base = map_widgets.basemap_choice("offline", lang)
+    m = maps.build_map([*views, preview], lang=lang, basemap=base, assets=ui.leaflet_base_url())
     box = maps.focus_bounds([preview])
     if box is not None:
         m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from geo_app import maps, state, ui
+from geo_app import map_widgets, maps, state, ui
 from geo_app.i18n import layer_label, t
 
 LIMITS = (500, 1000, 2000, 5000, 10000)
@@ -62,13 +62,7 @@ def render() -> None:
         help=t("explorer.district_filter_help", lang),
         key="explorer_districts",
     )
-    basemap = col_base.selectbox(
-        t("explorer.basemap", lang),
-        list(maps.BASEMAPS),
-        format_func=lambda key: t(f"basemap.{key}", lang),
-        help=t("explorer.basemap_offline", lang),
-        key="explorer_basemap",
-    )
+    basemap = map_widgets.basemap_select(lang, "explorer_basemap", col_base)
     limit = col_limit.select_slider(
         t("explorer.max_features", lang),
         options=LIMITS,
@@ -97,8 +91,11 @@ def render() -> None:
                 t("explorer.truncated", lang, layer=label, shown=view.shown, total=view.total)
             )
 
-    m = maps.build_map(views, lang=lang, basemap=basemap, assets=ui.leaflet_base_url())
-    ui.show_map(m, key="explorer_map")
+    views = map_widgets.with_verdicts(views, lang)
+    choice = map_widgets.basemap_choice(basemap, lang)
+    m = maps.build_map(views, lang=lang, basemap=choice, assets=ui.leaflet_base_url())
+    ui.show_map(m, height=maps.MAP_HEIGHT, key="explorer_map")
+    map_widgets.export_buttons(views, lang, "explorer_map", t("explorer.title", lang))
 
     with st.expander(t("explorer.summary", lang)):
         table = pd.DataFrame(

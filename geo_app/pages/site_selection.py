@@ -27,7 +27,7 @@ import streamlit as st
 
 from analysis.hubs import HubRule, hub_rule
 from analysis.standards import StandardError, load_standard
-from geo_app import maps, maps_planning, site_selection, state, ui, workflows
+from geo_app import map_widgets, maps, maps_planning, site_selection, state, ui, workflows
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
 
@@ -306,26 +306,28 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("site_selection.map_title", lang))
-    basemap = col_base.selectbox(
-        t("explorer.basemap", lang),
-        list(maps.BASEMAPS),
-        index=list(maps.BASEMAPS).index("none"),
-        format_func=lambda key: t(f"basemap.{key}", lang),
-        help=t("explorer.basemap_offline", lang),
-        key="site_basemap",
-    )
+    basemap = map_widgets.basemap_select(lang, "site_basemap", col_base)
     st.caption(t("site_selection.map_caption", lang))
     with st.spinner():
-        views = map_views(info.key, params, lang)
+        views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
     m = maps_planning.planning_map(
         views,
         lang=lang,
-        basemap=basemap,
+        basemap=map_widgets.basemap_choice(basemap, lang),
         assets=ui.leaflet_base_url(),
         focus=maps_planning.SITE_FOCUS,
         legend_title_key="site_selection.legend_title",
     )
-    ui.show_map(m, height=560, key="site_map")
+    ui.show_map(m, height=maps.MAP_HEIGHT, key="site_map")
+    focus = [v for v in views if v.name in maps_planning.SITE_FOCUS]
+    map_widgets.export_buttons(
+        views,
+        lang,
+        "site_map",
+        t("site_selection.map_title", lang),
+        lambda name: maps_planning.layer_title(name, lang),
+        maps.focus_bounds(focus or views, share=0.96),
+    )
 
     stem = info.path.stem + f"_{params.model}"
     st.download_button(

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.surveillance import CameraValidationError, SurveillanceResult
-from geo_app import maps, maps_surveillance, state, ui, workflows
+from geo_app import map_widgets, maps, maps_surveillance, state, ui, workflows
 from geo_app.i18n import t, value_label
 from geo_app.project import Project
 from layers.schema import CAMERA_KINDS
@@ -350,20 +350,24 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("surveillance.map_title", lang))
-    basemap = col_base.selectbox(
-        t("explorer.basemap", lang),
-        list(maps.BASEMAPS),
-        format_func=lambda key: t(f"basemap.{key}", lang),
-        help=t("explorer.basemap_offline", lang),
-        key="surveillance_basemap",
-    )
+    basemap = map_widgets.basemap_select(lang, "surveillance_basemap", col_base)
     st.caption(t("surveillance.map_caption", lang))
     with st.spinner():
         views = map_views(info.key, params, lang)
     m = maps_surveillance.surveillance_map(
-        views, lang=lang, basemap=basemap, assets=ui.leaflet_base_url()
+        views,
+        lang=lang,
+        basemap=map_widgets.basemap_choice(basemap, lang),
+        assets=ui.leaflet_base_url(),
     )
-    ui.show_map(m, height=560, key="surveillance_map")
+    ui.show_map(m, height=maps.MAP_HEIGHT, key="surveillance_map")
+    map_widgets.export_buttons(
+        views,
+        lang,
+        "surveillance_map",
+        t("surveillance.map_title", lang),
+        lambda name: maps_surveillance.layer_title(name, lang),
+    )
 
     stem = info.path.stem + (f"_{params.district}" if params.district else "")
     st.download_button(

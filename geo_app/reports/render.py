@@ -110,7 +110,7 @@ def interactive_map(ctx: ReportContext) -> folium.Map:
     map shows without internet.
     """
     lang = ctx.lang
-    m = folium.Map(location=maps.HARBIN_CENTRE, zoom_start=12, tiles=None, control_scale=True)
+    m = maps.new_map(maps.HARBIN_CENTRE, 12, lang)  # wheel zoom after a click
     district = ctx.layers["district"].to_crs(WGS84)
     folium.GeoJson(
         district[["geometry"]].to_json(),

@@ -1,9 +1,13 @@
 """Static map of a district report (PNG), drawn offline with matplotlib: no web tiles.
 
-Communities are filled by their housing gap (below standard red, meeting it green, not
-applicable grey), street and district outlines drawn, the chosen sites numbered as in the
+Communities are filled by their class of usable-area shortfall (the fixed classes of
+:mod:`analysis.shortfall_classes` with the legend of :mod:`geo_app.shortfall_legend`, the same
+as on every page; by compliance status when the shortfall is not known), street and district
+outlines drawn, the chosen sites numbered as in the
 sites table with orange lines to the communities they serve, other candidate sites as small
-grey dots; a legend, a scale bar and a north arrow. Labels use the Noto CJK fonts of Debian
+grey dots; a legend, a scale bar and a north arrow. :func:`scale_bar`, :func:`north_arrow`,
+:func:`date_note` and :func:`cjk_font` also serve the map export of the pages
+(:mod:`geo_app.map_export`). Labels use the Noto CJK fonts of Debian
 (``fonts-noto-cjk``), so Chinese names show in the PDF and Word reports.
 """
 
@@ -24,7 +28,9 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
+from analysis.shortfall_classes import shortfall_colours  # noqa: E402
 from geo_app.i18n import t  # noqa: E402
+from geo_app.shortfall_legend import legend_entries, legend_title  # noqa: E402
 from layers.crs import metric_crs  # noqa: E402
 
 CJK_FONT_FILES: tuple[str, ...] = (
@@ -39,7 +45,8 @@ STATUS_COLOURS: dict[str, str] = {
     "compliant": "#86efac",
     "not_applicable": "#d1d5db",
 }
-"""Fill of a community by its compliance status."""
+"""Fill of a community by its compliance status (when its shortfall is not known; the
+interactive report map)."""
 SITE_COLOUR = "#7c3aed"
 LINE_COLOUR = "#f59e0b"
 CANDIDATE_COLOUR = "#6b7280"
@@ -69,7 +76,8 @@ def _nice_length(span_m: float) -> float:
     return float(power)
 
 
-def _scale_bar(ax, lang: str) -> None:
+def scale_bar(ax, lang: str) -> None:
+    """A black-and-white scale bar (bottom left) of a round length, on axes in metres."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length(x1 - x0)
@@ -103,7 +111,8 @@ def _scale_bar(ax, lang: str) -> None:
     ax.text(left, bottom - height * 1.2, "0", ha="center", va="top", fontsize=7, zorder=10)
 
 
-def _north_arrow(ax, lang: str) -> None:
+def north_arrow(ax, lang: str) -> None:
+    """A north arrow (top right) on axes whose y axis points north."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x = x1 - (x1 - x0) * 0.06
@@ -140,8 +149,10 @@ def _legend(ax, present: dict[str, bool], lang: str) -> None:
         return t(f"reports.map.{key}", lang)
 
     handles = []
+    if present.get("shortfall"):
+        handles += shortfall_handles(lang)
     for status, colour in STATUS_COLOURS.items():
-        if present.get(status):
+        if present.get(status) and not present.get("shortfall"):
             handles.append(Patch(facecolor=colour, edgecolor="#6b7280", label=lbl(status)))
     handles.append(Line2D([], [], color="#111827", linewidth=1.6, label=lbl("district")))
     if present.get("streets"):
@@ -177,7 +188,7 @@ def _legend(ax, present: dict[str, bool], lang: str) -> None:
         )
     ax.legend(
         handles=handles,
-        title=lbl("legend"),
+        title=lbl("legend") if not present.get("shortfall") else legend_title(lang),
         loc="upper center",
         bbox_to_anchor=(0.5, -0.01),
         ncol=3,
@@ -185,6 +196,39 @@ def _legend(ax, present: dict[str, bool], lang: str) -> None:
         title_fontsize=8.5,
         framealpha=0.92,
         borderpad=0.6,
+    )
+
+
+def shortfall_handles(lang: str) -> list[Patch]:
+    """Legend patches of the shortfall classes (:func:`geo_app.shortfall_legend.legend_entries`)."""
+    return [
+        Patch(facecolor=colour, edgecolor="#6b7280", label=label)
+        for colour, label in legend_entries(lang)
+    ]
+
+
+def community_colours(comm: gpd.GeoDataFrame) -> tuple[list[str], dict[str, bool]]:
+    """Fill of each community: its shortfall class, else its status; and what is shown."""
+    if "shortfall_m2" in comm.columns:
+        return shortfall_colours(comm["shortfall_m2"]), {"shortfall": True}
+    status = comm["status"].fillna("not_applicable").astype(str)
+    colours = status.map(STATUS_COLOURS).fillna(STATUS_COLOURS["not_applicable"])
+    return colours.tolist(), {s: bool((status == s).any()) for s in STATUS_COLOURS}
+
+
+def date_note(ax, text: str) -> None:
+    """A small note (the map date) at the bottom right of the axes."""
+    ax.text(
+        0.99,
+        0.01,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#374151",
+        zorder=10,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
     )
 
 
@@ -268,10 +312,9 @@ def render_static_map(
         present: dict[str, bool] = {}
         comm = prj("communities")
         if comm is not None:
-            status = comm["status"].fillna("not_applicable").astype(str)
-            colours = status.map(STATUS_COLOURS).fillna(STATUS_COLOURS["not_applicable"])
-            comm.plot(ax=ax, color=colours.tolist(), edgecolor="white", linewidth=0.4, zorder=1)
-            present.update({s: bool((status == s).any()) for s in STATUS_COLOURS})
+            colours, shown = community_colours(comm)
+            comm.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.4, zorder=1)
+            present.update(shown)
         streets = prj("streets")
         if streets is not None:
             streets.boundary.plot(ax=ax, color="#7c3aed", linewidth=0.6, linestyle="--", zorder=2)
@@ -320,8 +363,8 @@ def render_static_map(
         for spine in ax.spines.values():
             spine.set_color("#9ca3af")
         _overview(ax, outline, comm, (minx, miny, maxx, maxy))
-        _scale_bar(ax, lang)
-        _north_arrow(ax, lang)
+        scale_bar(ax, lang)
+        north_arrow(ax, lang)
         _legend(ax, present, lang)
         if title:
             ax.set_title(title, fontsize=11)
