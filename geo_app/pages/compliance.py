@@ -145,17 +145,20 @@ def _rules_tab(view: ComplianceResult, lang: str) -> None:
         _table(view.failed_terms, lang, key="compliance_terms", standard=view.standard)
 
 
-def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
+def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tuple) -> None:
+    """The shortfall map; ``cache_key`` names the view (project version, standard, filters)."""
     layers = state.load_layers(("communities", "districts"))
     if "communities" not in layers:
         return
-    shapes = with_geometry(view.communities, layers["communities"])
-    layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
-    context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
-    m = maps_thematic.shortfall_map(
-        layer, breaks, lang=lang, context=context, assets=ui.leaflet_base_url()
-    )
-    ui.show_map(m, height=520, key="compliance_map")
+    assets = ui.leaflet_base_url()
+
+    def build():
+        shapes = with_geometry(view.communities, layers["communities"])
+        layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
+        context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
+        return maps_thematic.shortfall_map(layer, breaks, lang=lang, context=context, assets=assets)
+
+    ui.show_map(build, height=520, key="compliance_map", cache_key=("compliance", *cache_key))
 
 
 def _table(
@@ -294,7 +297,7 @@ def render() -> None:
         st.info(t("compliance.no_area_rule", lang, standard=standard))
     st.caption(view.summary_text(lang))
     _district_notes(view, lang)
-    _map(view, districts, lang)
+    _map(view, districts, lang, (info.key, standard, tuple(districts), tuple(streets), lang))
 
     st.subheader(t("compliance.table_title", lang))
     _table(

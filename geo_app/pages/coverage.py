@@ -268,18 +268,22 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         key="coverage_basemap",
     )
     st.caption(t("coverage.map_caption", lang, distance=params.distance_m))
+    assets = ui.leaflet_base_url()
     with st.spinner():
-        views = map_views(info.key, params, lang)
-    m = maps_planning.planning_map(
-        views,
-        lang=lang,
-        basemap=basemap,
-        assets=ui.leaflet_base_url(),
-        focus=maps_planning.COVERAGE_FOCUS,
-        legend_title_key="coverage.legend_title",
-        focus_share=0.8,
-    )
-    ui.show_map(m, height=560, key="coverage_map")
+        ui.show_map(
+            lambda: maps_planning.planning_map(
+                map_views(info.key, params, lang),
+                lang=lang,
+                basemap=basemap,
+                assets=assets,
+                focus=maps_planning.COVERAGE_FOCUS,
+                legend_title_key="coverage.legend_title",
+                focus_share=0.8,
+            ),
+            height=560,
+            key="coverage_map",
+            cache_key=("coverage", info.key, params, lang, basemap),
+        )
 
     tabs = st.tabs(
         [

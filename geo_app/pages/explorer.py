@@ -97,8 +97,12 @@ def render() -> None:
                 t("explorer.truncated", lang, layer=label, shown=view.shown, total=view.total)
             )
 
-    m = maps.build_map(views, lang=lang, basemap=basemap, assets=ui.leaflet_base_url())
-    ui.show_map(m, key="explorer_map")
+    assets = ui.leaflet_base_url()
+    ui.show_map(
+        lambda: maps.build_map(views, lang=lang, basemap=basemap, assets=assets),
+        key="explorer_map",
+        cache_key=("explorer", info.key, lang, tuple(sorted(selected)), limit, as_of, basemap),
+    )
 
     with st.expander(t("explorer.summary", lang)):
         table = pd.DataFrame(

@@ -316,17 +316,21 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         key="site_basemap",
     )
     st.caption(t("site_selection.map_caption", lang))
+    assets = ui.leaflet_base_url()
     with st.spinner():
-        views = map_views(info.key, params, lang)
-    m = maps_planning.planning_map(
-        views,
-        lang=lang,
-        basemap=basemap,
-        assets=ui.leaflet_base_url(),
-        focus=maps_planning.SITE_FOCUS,
-        legend_title_key="site_selection.legend_title",
-    )
-    ui.show_map(m, height=560, key="site_map")
+        ui.show_map(
+            lambda: maps_planning.planning_map(
+                map_views(info.key, params, lang),
+                lang=lang,
+                basemap=basemap,
+                assets=assets,
+                focus=maps_planning.SITE_FOCUS,
+                legend_title_key="site_selection.legend_title",
+            ),
+            height=560,
+            key="site_map",
+            cache_key=("site_selection", info.key, params, lang, basemap),
+        )
 
     stem = info.path.stem + f"_{params.model}"
     st.download_button(

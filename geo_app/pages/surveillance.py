@@ -358,12 +358,16 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         key="surveillance_basemap",
     )
     st.caption(t("surveillance.map_caption", lang))
+    assets = ui.leaflet_base_url()
     with st.spinner():
-        views = map_views(info.key, params, lang)
-    m = maps_surveillance.surveillance_map(
-        views, lang=lang, basemap=basemap, assets=ui.leaflet_base_url()
-    )
-    ui.show_map(m, height=560, key="surveillance_map")
+        ui.show_map(
+            lambda: maps_surveillance.surveillance_map(
+                map_views(info.key, params, lang), lang=lang, basemap=basemap, assets=assets
+            ),
+            height=560,
+            key="surveillance_map",
+            cache_key=("surveillance", info.key, params, lang, basemap),
+        )
 
     stem = info.path.stem + (f"_{params.district}" if params.district else "")
     st.download_button(
