@@ -21,13 +21,15 @@ from geo_app import state, ui, workflows
 from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
 from geo_app.project import ProjectError
 from geo_app.reports import FORMATS, MIME, build_report_context, report_bytes
-from geo_app.reports.context import scenarios_for_district
+from geo_app.reports.context import ReportContext, scenarios_for_district
 
 RUN_NOW = ""
 """Scenario option meaning: run the Art. 13 model now."""
 LAST = "reports_last"
 """``st.session_state`` key of the last generated report (a :class:`Generated`)."""
 LOG = logging.getLogger(__name__)
+CACHE_TTL_S = 3600
+"""Built reports are reused for an hour per project version (their time stamp is the build's)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,27 @@ class Generated:
     summary: pd.DataFrame
     notes: list[str]
     seconds: float
+
+
+@st.cache_resource(max_entries=8, ttl=CACHE_TTL_S, show_spinner=False)
+def report_context(
+    key: state.FileKey, district: str, scenario: str, lang: str, _progress=None
+) -> ReportContext:
+    """The report context of ``district`` in the project version ``key`` (cached; shared
+    read-only by sessions); ``_progress`` follows the steps of a build, not part of the key."""
+    return build_report_context(
+        state.open_project(key),
+        district,
+        scenario=scenario or None,
+        lang=lang,
+        progress=_progress,
+    )
+
+
+@st.cache_resource(max_entries=8, ttl=CACHE_TTL_S, show_spinner=False)
+def rendered_report(key: state.FileKey, request: Request, generated: str, _context) -> bytes:
+    """The file of ``request`` from a context built at ``generated`` (cached)."""
+    return report_bytes(_context, request.fmt)
 
 
 def _district_options() -> pd.DataFrame:
@@ -116,15 +139,11 @@ def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated
 
     start = time.perf_counter()
     try:
-        context = build_report_context(
-            state.open_project(info.key),
-            request.district,
-            scenario=request.scenario or None,
-            lang=request.lang,
-            progress=progress,
+        context = report_context(
+            info.key, request.district, request.scenario, request.lang, _progress=progress
         )
         bar.progress(0.9, text=t("reports.progress.render", lang))
-        data = report_bytes(context, request.fmt)
+        data = rendered_report(info.key, request, context.generated, context)
     except (ProjectError, ValueError) as exc:
         bar.empty()
         st.error(t("reports.failed", lang, error=exc))

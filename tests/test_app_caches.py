@@ -1,0 +1,121 @@
+"""Caches of the app's page layer: reused between reruns, invalidated by a project change.
+
+Library tests (no browser): each cache is called twice with the same key and must not
+recompute; a change of the project file (a new :class:`geo_app.state.FileKey`) must.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import folium
+import pytest
+import streamlit_folium
+
+from geo_app import map_component, state
+from geo_app.pages import reports
+
+
+@pytest.fixture
+def project_file(tmp_path) -> Path:
+    """A file standing for a project: caches key on its path, modification time and size."""
+    path = tmp_path / "p.gpkg"
+    path.write_bytes(b"version 1")
+    return path
+
+
+def _changed(path: Path) -> None:
+    """Save a change to ``path`` (as an import or a saved scenario does)."""
+    path.write_bytes(b"version 2, longer")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def _small_map() -> folium.Map:
+    m = folium.Map(location=(45.75, 126.63), zoom_start=12, tiles=None)
+    folium.GeoJson(
+        {
+            "type": "Feature",
+            "properties": {"name": "社区"},
+            "geometry": {"type": "Point", "coordinates": [126.63, 45.75]},
+        },
+        name="communities",
+    ).add_to(m)
+    folium.LayerControl().add_to(m)
+    return m
+
+
+def test_rendered_map_is_built_once_per_project_version(project_file):
+    map_component._rendered.clear()
+    calls = []
+
+    def build() -> folium.Map:
+        calls.append(1)
+        return _small_map()
+
+    key = state.file_key(project_file)
+    first = map_component.rendered(("explorer", key, "zh"), build)
+    second = map_component.rendered(("explorer", key, "zh"), build)
+    assert len(calls) == 1
+    assert second is first
+    assert "126.63" in first.script
+
+    map_component.rendered(("explorer", key, "en"), build)  # another language: its own map
+    assert len(calls) == 2
+    _changed(project_file)
+    new_key = state.file_key(project_file)
+    assert new_key != key
+    map_component.rendered(("explorer", new_key, "zh"), build)
+    assert len(calls) == 3
+
+
+def test_cached_map_gives_the_component_what_st_folium_gives(monkeypatch):
+    """The cached path draws the same map as ``st_folium`` of the installed version."""
+    sent: list[dict] = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.append(kw))
+    original = _small_map()
+    twin = copy.deepcopy(original)  # same element ids, so the output can be compared
+    streamlit_folium.st_folium(
+        original, height=520, use_container_width=True, returned_objects=[], key="m"
+    )
+    map_component.show(map_component.render_map(twin), height=520, key="m")
+    assert len(sent) == 2
+    expected, ours = ({k: v for k, v in kw.items() if k != "on_change"} for kw in sent)
+    assert ours == expected
+
+
+class _Context:
+    generated = "2026-01-01 08:00"
+
+
+def test_report_context_and_file_are_built_once_per_project_version(
+    project_file, monkeypatch
+):
+    reports.report_context.clear()
+    reports.rendered_report.clear()
+    built, rendered = [], []
+
+    def fake_context(project, district, **kwargs):
+        built.append(district)
+        return _Context()
+
+    monkeypatch.setattr(reports.state, "open_project", lambda key: key)
+    monkeypatch.setattr(reports, "build_report_context", fake_context)
+    monkeypatch.setattr(reports, "report_bytes", lambda c, fmt: rendered.append(fmt) or b"x")
+    key = state.file_key(project_file)
+    request = reports.Request("230104", "", "html", "zh")
+
+    for _ in range(2):
+        context = reports.report_context(key, "230104", "", "zh", _progress=print)
+        reports.rendered_report(key, request, context.generated, context)
+    assert built == ["230104"]
+    assert rendered == ["html"]
+
+    _changed(project_file)
+    new_key = state.file_key(project_file)
+    context = reports.report_context(new_key, "230104", "", "zh")
+    reports.rendered_report(new_key, request, context.generated, context)
+    assert built == ["230104", "230104"]
+    assert rendered == ["html", "html"]
