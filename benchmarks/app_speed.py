@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 180_000
+POLL_MS = 50
 
 SCRIPT_DONE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -200,45 +201,65 @@ def app_server(checkout: Path, project: Path, log_path: Path) -> Iterator[str]:
 # --- one visit ---------------------------------------------------------------------------------
 
 
+def map_drawn(page) -> bool:
+    """Whether some map component frame of ``page`` shows a drawn Leaflet map."""
+    for frame in page.frames:
+        if "st_folium" not in frame.url:
+            continue
+        with contextlib.suppress(Exception):  # a frame may be replaced while we look
+            if frame.evaluate(MAP_DRAWN):
+                return True
+    return False
+
+
 def wait_map(page, timeout_s: float = TIMEOUT_MS / 1000) -> None:
     """Wait until some map component frame of ``page`` shows a drawn Leaflet map."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "st_folium" not in frame.url:
-                continue
-            with contextlib.suppress(Exception):  # a frame may be replaced while we look
-                if frame.evaluate(MAP_DRAWN):
-                    return
-        page.wait_for_timeout(50)
-    raise TimeoutError("no drawn map")
+    while not map_drawn(page):
+        if time.monotonic() > deadline:
+            raise TimeoutError("no drawn map")
+        page.wait_for_timeout(POLL_MS)
 
 
 def wait_script(page) -> None:
     """Wait until Streamlit has finished running the page script."""
-    page.wait_for_function(SCRIPT_DONE, timeout=TIMEOUT_MS, polling=50)
+    page.wait_for_function(SCRIPT_DONE, timeout=TIMEOUT_MS, polling=POLL_MS)
+
+
+def watch_load(page, start: float, with_map: bool) -> tuple[float, float | None]:
+    """Seconds from ``start`` until the page script has finished and (``with_map``) until
+    the first map is drawn, whichever comes first, each when first seen."""
+    ready_s = map_s = None
+    deadline = start + TIMEOUT_MS / 1000
+    while ready_s is None or (with_map and map_s is None):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("page not ready")
+        if ready_s is None and page.evaluate(SCRIPT_DONE):
+            ready_s = time.perf_counter() - start
+        if with_map and map_s is None and map_drawn(page):
+            map_s = time.perf_counter() - start
+        page.wait_for_timeout(POLL_MS)
+    return ready_s, map_s
 
 
 def visit(browser, url: str, case: PageCase) -> dict[str, float | None]:
-    """Open ``case`` in a new browser session, measure, run its action; seconds by metric."""
+    """Open ``case`` in a new browser session, measure, run its action; seconds by metric
+    (``None``: not measured, or failed; the failure is printed)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
+    seconds: dict[str, float | None] = dict.fromkeys(METRICS)
     try:
         start = time.perf_counter()
         page.goto(f"{url}/{case.path}", wait_until="domcontentloaded")
         page.locator('[data-testid="stHeading"], h1').first.wait_for(timeout=TIMEOUT_MS)
-        map_s = None
-        if case.map_on_load:
-            wait_map(page)
-            map_s = time.perf_counter() - start
-        wait_script(page)
-        ready_s = time.perf_counter() - start
-        action_s = None
+        seconds["ready"], seconds["map"] = watch_load(page, start, case.map_on_load)
         if case.action is not None:
-            action_s = run_action(page, case.action)
-        return {"ready": ready_s, "map": map_s, "action": action_s}
+            seconds["action"] = run_action(page, case.action)
+    except Exception as exc:  # one failed page must not lose the other measurements
+        print(f"  {case.name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
     finally:
         context.close()
+    return seconds
 
 
 def run_action(page, action: Action) -> float:

@@ -14,8 +14,9 @@ import folium
 import pytest
 import streamlit_folium
 
-from geo_app import map_component, state
+from geo_app import map_component, maps, state
 from geo_app.pages import reports
+from geo_app.project import Project
 
 
 @pytest.fixture
@@ -71,11 +72,23 @@ def test_rendered_map_is_built_once_per_project_version(project_file):
     assert len(calls) == 3
 
 
-def test_cached_map_gives_the_component_what_st_folium_gives(monkeypatch):
+def _explorer_map(path: Path) -> folium.Map:
+    project = Project.open(path)
+    names = [n for n in maps.MAP_LAYERS if n in project.layers()]
+    layers = {n: project.layer(n) for n in names}
+    views = maps.prepare_layers(layers, "zh", (), maps.DEFAULT_MAX_FEATURES)
+    return maps.build_map(views, lang="zh", basemap="none", assets="leaflet")
+
+
+@pytest.mark.parametrize("which", ["small", "demo explorer"])
+def test_cached_map_gives_the_component_what_st_folium_gives(which, monkeypatch, request):
     """The cached path draws the same map as ``st_folium`` of the installed version."""
     sent: list[dict] = []
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.append(kw))
-    original = _small_map()
+    if which == "small":
+        original = _small_map()
+    else:
+        original = _explorer_map(request.getfixturevalue("demo_project_path"))
     twin = copy.deepcopy(original)  # same element ids, so the output can be compared
     streamlit_folium.st_folium(
         original, height=520, use_container_width=True, returned_objects=[], key="m"
@@ -90,11 +103,8 @@ class _Context:
     generated = "2026-01-01 08:00"
 
 
-def test_report_context_and_file_are_built_once_per_project_version(
-    project_file, monkeypatch
-):
-    reports.report_context.clear()
-    reports.rendered_report.clear()
+def test_report_context_and_file_are_built_once_per_project_version(project_file, monkeypatch):
+    reports._built_reports.clear()
     built, rendered = [], []
 
     def fake_context(project, district, **kwargs):
@@ -108,14 +118,32 @@ def test_report_context_and_file_are_built_once_per_project_version(
     request = reports.Request("230104", "", "html", "zh")
 
     for _ in range(2):
-        context = reports.report_context(key, "230104", "", "zh", _progress=print)
-        reports.rendered_report(key, request, context.generated, context)
+        context = reports.report_context(key, "230104", "", "zh", progress=print)
+        assert reports.rendered_report(key, request, context) == b"x"
     assert built == ["230104"]
     assert rendered == ["html"]
+    pdf = reports.Request("230104", "", "pdf", "zh")
+    reports.rendered_report(key, pdf, reports.report_context(key, "230104", "", "zh"))
+    assert built == ["230104"]  # another format of the same report: rendered, not rebuilt
+    assert rendered == ["html", "pdf"]
 
     _changed(project_file)
     new_key = state.file_key(project_file)
     context = reports.report_context(new_key, "230104", "", "zh")
-    reports.rendered_report(new_key, request, context.generated, context)
+    reports.rendered_report(new_key, request, context)
     assert built == ["230104", "230104"]
-    assert rendered == ["html", "html"]
+    assert rendered == ["html", "pdf", "html"]
+
+
+def test_report_cache_expires(project_file, monkeypatch):
+    reports._built_reports.clear()
+    built = []
+    monkeypatch.setattr(reports.state, "open_project", lambda key: key)
+    monkeypatch.setattr(
+        reports, "build_report_context", lambda p, d, **kw: built.append(d) or _Context()
+    )
+    key = state.file_key(project_file)
+    reports.report_context(key, "230104", "", "zh")
+    monkeypatch.setattr(reports, "CACHE_TTL_S", -1)
+    reports.report_context(key, "230104", "", "zh")
+    assert built == ["230104", "230104"]

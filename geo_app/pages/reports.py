@@ -11,6 +11,7 @@ headline numbers of the report are shown. Built by :mod:`geo_app.reports` (the s
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ LAST = "reports_last"
 LOG = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 """Built reports are reused for an hour per project version (their time stamp is the build's)."""
+MAX_CACHED_REPORTS = 8
 
 
 @dataclass(frozen=True)
@@ -57,25 +59,64 @@ class Generated:
     seconds: float
 
 
-@st.cache_resource(max_entries=8, ttl=CACHE_TTL_S, show_spinner=False)
+@dataclass
+class _Built:
+    """A built report context and the files rendered from it, by format."""
+
+    context: ReportContext
+    files: dict[str, bytes]
+    at: float
+
+
+@st.cache_resource(show_spinner=False)
+def _built_reports() -> dict[tuple, _Built]:
+    """Built reports shared by sessions (emptied with ``st.cache_resource.clear()``).
+
+    Not an ``st.cache_*`` function of its own: those replay the progress bar's updates."""
+    return {}
+
+
+_BUILT_LOCK = threading.Lock()
+
+
+def _cached(key: tuple) -> _Built | None:
+    with _BUILT_LOCK:
+        built = _built_reports().get(key)
+    if built is None or time.monotonic() - built.at > CACHE_TTL_S:
+        return None
+    return built
+
+
 def report_context(
-    key: state.FileKey, district: str, scenario: str, lang: str, _progress=None
+    key: state.FileKey, district: str, scenario: str, lang: str, progress=None
 ) -> ReportContext:
-    """The report context of ``district`` in the project version ``key`` (cached; shared
-    read-only by sessions); ``_progress`` follows the steps of a build, not part of the key."""
-    return build_report_context(
-        state.open_project(key),
-        district,
-        scenario=scenario or None,
-        lang=lang,
-        progress=_progress,
+    """The report context of ``district`` in the project version ``key``: built once per
+    version, scenario and language (then shared read-only, for :data:`CACHE_TTL_S`);
+    ``progress`` follows the steps of a build."""
+    built = _cached((key, district, scenario, lang))
+    if built is not None:
+        return built.context
+    context = build_report_context(
+        state.open_project(key), district, scenario=scenario or None, lang=lang, progress=progress
     )
+    with _BUILT_LOCK:
+        store = _built_reports()
+        store[(key, district, scenario, lang)] = _Built(context, {}, time.monotonic())
+        while len(store) > MAX_CACHED_REPORTS:
+            store.pop(next(iter(store)))
+    return context
 
 
-@st.cache_resource(max_entries=8, ttl=CACHE_TTL_S, show_spinner=False)
-def rendered_report(key: state.FileKey, request: Request, generated: str, _context) -> bytes:
-    """The file of ``request`` from a context built at ``generated`` (cached)."""
-    return report_bytes(_context, request.fmt)
+def rendered_report(key: state.FileKey, request: Request, context: ReportContext) -> bytes:
+    """The file of ``request`` rendered from ``context`` (once per context and format)."""
+    built = _cached((key, request.district, request.scenario, request.lang))
+    if built is None or built.context is not context:
+        return report_bytes(context, request.fmt)
+    if request.fmt not in built.files:
+        data = report_bytes(context, request.fmt)
+        with _BUILT_LOCK:
+            built.files[request.fmt] = data
+    return built.files[request.fmt]
 
 
 def _district_options() -> pd.DataFrame:
@@ -140,10 +181,10 @@ def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated
     start = time.perf_counter()
     try:
         context = report_context(
-            info.key, request.district, request.scenario, request.lang, _progress=progress
+            info.key, request.district, request.scenario, request.lang, progress=progress
         )
         bar.progress(0.9, text=t("reports.progress.render", lang))
-        data = rendered_report(info.key, request, context.generated, context)
+        data = rendered_report(info.key, request, context)
     except (ProjectError, ValueError) as exc:
         bar.empty()
         st.error(t("reports.failed", lang, error=exc))
