@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import time
 from pathlib import Path
 
 import folium
@@ -147,3 +148,29 @@ def test_report_cache_expires(project_file, monkeypatch):
     monkeypatch.setattr(reports, "CACHE_TTL_S", -1)
     reports.report_context(key, "230104", "", "zh")
     assert built == ["230104", "230104"]
+
+
+def test_database_data_version_is_asked_once_per_page_run(monkeypatch):
+    asked: list[int] = []
+    version = [7]
+
+    class FakeStore:
+        def __init__(self, url, password=None):
+            self.url = url
+
+        def data_version(self):
+            asked.append(version[0])
+            return (version[0],)
+
+    monkeypatch.setattr(state, "PostGISStore", FakeStore)
+    monkeypatch.setattr(state, "password_for", lambda url: None)
+    state._database_key.clear()
+    url = "postgresql://planner@localhost/geoapp?project=demo"
+    keys = [state.file_key(url) for _ in range(5)]  # one page run reads several layers
+    assert asked == [7]
+    assert keys[0] == state.FileKey(url, 7, -1)
+
+    version[0] = 8  # another planner saves a change
+    time.sleep(state.DATA_VERSION_TTL_S + 0.1)
+    assert state.file_key(url) == state.FileKey(url, 8, -1)
+    assert asked == [7, 8]
