@@ -66,6 +66,13 @@ def base_location() -> str:
     return os.environ.get(ENV_PROJECT, "").strip() or str(DEFAULT_PROJECT)
 
 
+DATA_VERSION_TTL_S = 1.0
+"""Seconds a database project's data version is reused: a page run asks the database once,
+not once per layer it reads (a change shows at the next click; the app's own imports clear
+the caches)."""
+
+
+@st.cache_resource(ttl=DATA_VERSION_TTL_S, max_entries=16, show_spinner=False)
 def _database_key(url: str) -> FileKey:
     store = PostGISStore(url, password=password_for(url))
     return FileKey(url, store.data_version()[0], -1)

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import folium
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo_app import maps, state
+from geo_app import map_component, maps, state
 from geo_app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, normalise_lang, t
 
 LANG_KEY = "lang"
@@ -97,10 +99,24 @@ def leaflet_base_url() -> str:
     return f"../{assets.name}"
 
 
-def show_map(m: folium.Map, height: int = 620, key: str = "map") -> None:
-    """Show a folium map through streamlit-folium without rerunning the page on pan/zoom."""
+def show_map(
+    m: folium.Map | Callable[[], folium.Map],
+    height: int = 620,
+    key: str = "map",
+    cache_key: Hashable | None = None,
+) -> None:
+    """Show a folium map through streamlit-folium without rerunning the page on pan/zoom.
+
+    With ``cache_key`` (everything the map shows: project version, language, filters...),
+    ``m`` may be a callable building the map, and the rendered map is cached between reruns
+    and sessions (:mod:`geo_app.map_component`).
+    """
     from streamlit_folium import st_folium
 
+    if cache_key is not None:
+        build = m if callable(m) else (lambda: m)
+        map_component.show(map_component.rendered(cache_key, build), height=height, key=key)
+        return
     st_folium(
         m,
         height=height,

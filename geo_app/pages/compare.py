@@ -115,34 +115,50 @@ def _charts(result: compare.DistrictComparison, lang: str) -> None:
                 col.caption(t("compare.no_data", lang))
 
 
-def _maps(result: compare.DistrictComparison, lang: str) -> None:
+def _zoom(result: compare.DistrictComparison) -> int:
+    """The common zoom of the small maps (as :func:`geo_app.compare.district_maps`)."""
+    boxes = list(compare.district_bounds(result).values())
+    return compare.same_scale_zoom(boxes, compare.MAP_WIDTH_PX, compare.MAP_HEIGHT_PX)
+
+
+def _maps(result: compare.DistrictComparison, lang: str, cache_key: tuple) -> None:
+    """The small maps; ``cache_key`` names the comparison (project version, districts)."""
     st.subheader(t("compare.maps", lang))
-    layers = state.load_layers(("districts", "facilities"))
-    maps_by_name, zoom = compare.district_maps(
-        result,
-        lang,
-        districts_layer=layers.get("districts"),
-        facilities=layers.get("facilities"),
-        assets=ui.leaflet_base_url(),
-        legend=False,
-    )
-    base = map_widgets.offline_basemap()
-    for m in maps_by_name.values():  # the offline basemap, in its pane under the layers
-        basemap.add_offline(m, base, lang)
-    st.caption(t("compare.maps_caption", lang, zoom=zoom))
+    assets = ui.leaflet_base_url()
+    built: dict[str, object] = {}
+
+    def build_all() -> dict[str, object]:  # all maps at once, only when one is not cached
+        if not built:
+            layers = state.load_layers(("districts", "facilities"))
+            maps_by_name = compare.district_maps(
+                result,
+                lang,
+                districts_layer=layers.get("districts"),
+                facilities=layers.get("facilities"),
+                assets=assets,
+                legend=False,
+            )[0]
+            base = map_widgets.offline_basemap()
+            for m in maps_by_name.values():  # the offline basemap, in its pane under the layers
+                basemap.add_offline(m, base, lang)
+            built.update(maps_by_name)
+        return built
+
+    st.caption(t("compare.maps_caption", lang, zoom=_zoom(result)))
     legend = compare.shortfall_legend(result, lang)
     if legend:
         st.html(f'<div style="display:flex;gap:24px;flex-wrap:wrap">{legend}</div>')
-    names = list(maps_by_name)
+    names = list(result.names)
     for start in range(0, len(names), 2):
         cols = st.columns(2)
         for col, name in zip(cols, names[start : start + 2], strict=False):
             with col:
                 st.markdown(f"**{name}**")
                 ui.show_map(
-                    maps_by_name[name],
+                    lambda name=name: build_all()[name],
                     height=compare.MAP_HEIGHT_PX,
                     key=f"compare_map_{start + names[start : start + 2].index(name)}",
+                    cache_key=("compare", *cache_key, name, lang),
                 )
 
 
@@ -176,7 +192,7 @@ def render() -> None:
         result = compute(info.key, chosen)
     _cards(result, lang)
     _charts(result, lang)
-    _maps(result, lang)
+    _maps(result, lang, (info.key, chosen))
     st.subheader(t("compare.table", lang))
     shown = result.display(lang, text=True).reset_index(drop=True)
     st.dataframe(

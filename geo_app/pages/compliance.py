@@ -145,7 +145,8 @@ def _rules_tab(view: ComplianceResult, lang: str) -> None:
         _table(view.failed_terms, lang, key="compliance_terms", standard=view.standard)
 
 
-def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
+def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tuple) -> None:
+    """The shortfall map; ``cache_key`` names the view (project version, standard, filters)."""
     layers = state.load_layers(("communities", "districts"))
     if "communities" not in layers:
         return
@@ -153,15 +154,16 @@ def _map(view: ComplianceResult, districts: list[str], lang: str) -> None:
     layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
     context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
     name = map_widgets.basemap_select(lang, "compliance_basemap", st.columns([3, 1])[1])
-    m = maps_thematic.shortfall_map(
-        layer,
-        breaks,
-        lang=lang,
-        context=context,
-        basemap=map_widgets.basemap_choice(name, lang),
-        assets=ui.leaflet_base_url(),
+    choice = map_widgets.basemap_choice(name, lang)
+    assets = ui.leaflet_base_url()
+    ui.show_map(
+        lambda: maps_thematic.shortfall_map(
+            layer, breaks, lang=lang, context=context, basemap=choice, assets=assets
+        ),
+        height=maps.MAP_HEIGHT,
+        key="compliance_map",
+        cache_key=("compliance", *cache_key, name),
     )
-    ui.show_map(m, height=maps.MAP_HEIGHT, key="compliance_map")
     title = t("compliance.map_layer", lang)
     map_widgets.export_buttons(
         [layer, *context],
@@ -309,7 +311,7 @@ def render() -> None:
         st.info(t("compliance.no_area_rule", lang, standard=standard))
     st.caption(view.summary_text(lang))
     _district_notes(view, lang)
-    _map(view, districts, lang)
+    _map(view, districts, lang, (info.key, standard, tuple(districts), tuple(streets), lang))
 
     st.subheader(t("compliance.table_title", lang))
     _table(

@@ -261,18 +261,24 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     col_title.subheader(t("coverage.map_title", lang))
     basemap = map_widgets.basemap_select(lang, "coverage_basemap", col_base)
     st.caption(t("coverage.map_caption", lang, distance=params.distance_m))
+    assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
-    m = maps_planning.planning_map(
-        views,
-        lang=lang,
-        basemap=map_widgets.basemap_choice(basemap, lang),
-        assets=ui.leaflet_base_url(),
-        focus=maps_planning.COVERAGE_FOCUS,
-        legend_title_key="coverage.legend_title",
-        focus_share=0.8,
+    choice = map_widgets.basemap_choice(basemap, lang)
+    ui.show_map(
+        lambda: maps_planning.planning_map(
+            views,
+            lang=lang,
+            basemap=choice,
+            assets=assets,
+            focus=maps_planning.COVERAGE_FOCUS,
+            legend_title_key="coverage.legend_title",
+            focus_share=0.8,
+        ),
+        height=maps.MAP_HEIGHT,
+        key="coverage_map",
+        cache_key=("coverage", info.key, params, lang, basemap),
     )
-    ui.show_map(m, height=maps.MAP_HEIGHT, key="coverage_map")
     focus = [v for v in views if v.name in maps_planning.COVERAGE_FOCUS]
     map_widgets.export_buttons(
         views,

@@ -93,8 +93,13 @@ def render() -> None:
 
     views = map_widgets.with_verdicts(views, lang)
     choice = map_widgets.basemap_choice(basemap, lang)
-    m = maps.build_map(views, lang=lang, basemap=choice, assets=ui.leaflet_base_url())
-    ui.show_map(m, height=maps.MAP_HEIGHT, key="explorer_map")
+    assets = ui.leaflet_base_url()
+    ui.show_map(
+        lambda: maps.build_map(views, lang=lang, basemap=choice, assets=assets),
+        height=maps.MAP_HEIGHT,
+        key="explorer_map",
+        cache_key=("explorer", info.key, lang, tuple(sorted(selected)), limit, as_of, basemap),
+    )
     map_widgets.export_buttons(views, lang, "explorer_map", t("explorer.title", lang))
 
     with st.expander(t("explorer.summary", lang)):

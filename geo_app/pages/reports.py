@@ -11,6 +11,7 @@ headline numbers of the report are shown. Built by :mod:`geo_app.reports` (the s
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -22,13 +23,16 @@ from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
 from geo_app.progress import BarProgress
 from geo_app.project import ProjectError
 from geo_app.reports import FORMATS, MIME, build_report_context, report_bytes
-from geo_app.reports.context import scenarios_for_district
+from geo_app.reports.context import ReportContext, scenarios_for_district
 
 RUN_NOW = ""
 """Scenario option meaning: run the Art. 13 model now."""
 LAST = "reports_last"
 """``st.session_state`` key of the last generated report (a :class:`Generated`)."""
 LOG = logging.getLogger(__name__)
+CACHE_TTL_S = 3600
+"""Built reports are reused for an hour per project version (their time stamp is the build's)."""
+MAX_CACHED_REPORTS = 8
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,66 @@ class Generated:
     summary: pd.DataFrame
     notes: list[str]
     seconds: float
+
+
+@dataclass
+class _Built:
+    """A built report context and the files rendered from it, by format."""
+
+    context: ReportContext
+    files: dict[str, bytes]
+    at: float
+
+
+@st.cache_resource(show_spinner=False)
+def _built_reports() -> dict[tuple, _Built]:
+    """Built reports shared by sessions (emptied with ``st.cache_resource.clear()``).
+
+    Not an ``st.cache_*`` function of its own: those replay the progress bar's updates."""
+    return {}
+
+
+_BUILT_LOCK = threading.Lock()
+
+
+def _cached(key: tuple) -> _Built | None:
+    with _BUILT_LOCK:
+        built = _built_reports().get(key)
+    if built is None or time.monotonic() - built.at > CACHE_TTL_S:
+        return None
+    return built
+
+
+def report_context(
+    key: state.FileKey, district: str, scenario: str, lang: str, progress=None
+) -> ReportContext:
+    """The report context of ``district`` in the project version ``key``: built once per
+    version, scenario and language (then shared read-only, for :data:`CACHE_TTL_S`);
+    ``progress`` follows the steps of a build."""
+    built = _cached((key, district, scenario, lang))
+    if built is not None:
+        return built.context
+    context = build_report_context(
+        state.open_project(key), district, scenario=scenario or None, lang=lang, progress=progress
+    )
+    with _BUILT_LOCK:
+        store = _built_reports()
+        store[(key, district, scenario, lang)] = _Built(context, {}, time.monotonic())
+        while len(store) > MAX_CACHED_REPORTS:
+            store.pop(next(iter(store)))
+    return context
+
+
+def rendered_report(key: state.FileKey, request: Request, context: ReportContext) -> bytes:
+    """The file of ``request`` rendered from ``context`` (once per context and format)."""
+    built = _cached((key, request.district, request.scenario, request.lang))
+    if built is None or built.context is not context:
+        return report_bytes(context, request.fmt)
+    if request.fmt not in built.files:
+        data = report_bytes(context, request.fmt)
+        with _BUILT_LOCK:
+            built.files[request.fmt] = data
+    return built.files[request.fmt]
 
 
 def _district_options() -> pd.DataFrame:
@@ -115,15 +179,11 @@ def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated
 
     start = time.perf_counter()
     try:
-        context = build_report_context(
-            state.open_project(info.key),
-            request.district,
-            scenario=request.scenario or None,
-            lang=request.lang,
-            progress=progress,
+        context = report_context(
+            info.key, request.district, request.scenario, request.lang, progress=progress
         )
         bar.progress(0.9, text=t("reports.progress.render", lang))
-        data = report_bytes(context, request.fmt)
+        data = rendered_report(info.key, request, context)
     except (ProjectError, ValueError) as exc:
         bar.empty()
         st.error(t("reports.failed", lang, error=exc))

@@ -308,17 +308,23 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     col_title.subheader(t("site_selection.map_title", lang))
     basemap = map_widgets.basemap_select(lang, "site_basemap", col_base)
     st.caption(t("site_selection.map_caption", lang))
+    assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
-    m = maps_planning.planning_map(
-        views,
-        lang=lang,
-        basemap=map_widgets.basemap_choice(basemap, lang),
-        assets=ui.leaflet_base_url(),
-        focus=maps_planning.SITE_FOCUS,
-        legend_title_key="site_selection.legend_title",
+    choice = map_widgets.basemap_choice(basemap, lang)
+    ui.show_map(
+        lambda: maps_planning.planning_map(
+            views,
+            lang=lang,
+            basemap=choice,
+            assets=assets,
+            focus=maps_planning.SITE_FOCUS,
+            legend_title_key="site_selection.legend_title",
+        ),
+        height=maps.MAP_HEIGHT,
+        key="site_map",
+        cache_key=("site_selection", info.key, params, lang, basemap),
     )
-    ui.show_map(m, height=maps.MAP_HEIGHT, key="site_map")
     focus = [v for v in views if v.name in maps_planning.SITE_FOCUS]
     map_widgets.export_buttons(
         views,

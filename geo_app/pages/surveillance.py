@@ -352,15 +352,16 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     col_title.subheader(t("surveillance.map_title", lang))
     basemap = map_widgets.basemap_select(lang, "surveillance_basemap", col_base)
     st.caption(t("surveillance.map_caption", lang))
+    assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_views(info.key, params, lang)
-    m = maps_surveillance.surveillance_map(
-        views,
-        lang=lang,
-        basemap=map_widgets.basemap_choice(basemap, lang),
-        assets=ui.leaflet_base_url(),
+    choice = map_widgets.basemap_choice(basemap, lang)
+    ui.show_map(
+        lambda: maps_surveillance.surveillance_map(views, lang=lang, basemap=choice, assets=assets),
+        height=maps.MAP_HEIGHT,
+        key="surveillance_map",
+        cache_key=("surveillance", info.key, params, lang, basemap),
     )
-    ui.show_map(m, height=maps.MAP_HEIGHT, key="surveillance_map")
     map_widgets.export_buttons(
         views,
         lang,
