@@ -26,6 +26,7 @@ from analysis.hubs import HubResult, HubRule, central_stations, hub_demand_mask,
 from analysis.selection import district_codes
 from analysis.siting import InfeasibleError, SitingResult, max_cover, p_median, set_cover
 from geo_app.project import Project, ProjectError
+from geo_app.unserved_reasons import explain_selection
 from geo_app.workflows import project_compliance, project_network, project_standard
 from layers.crs import WGS84
 
@@ -359,6 +360,7 @@ def run_site_selection(
     selection = _shape(
         model, parameters, demand, sites, cost, assignment, selected, unserved_reason, methods
     )
+    selection.unserved = explain_selection(selection, project, demand, sites, cost)
     selection.result = result
     selection.notes = notes
     selection.summary.update(

@@ -56,10 +56,7 @@ class Generated:
 
 
 def _district_options() -> pd.DataFrame:
-    layers = state.load_layers(("communities", "districts"))
-    if "communities" not in layers:
-        return workflows.surveillance_district_options(pd.DataFrame())
-    return workflows.surveillance_district_options(layers["communities"], layers.get("districts"))
+    return ui.district_options()
 
 
 def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tuple[Request, bool]:

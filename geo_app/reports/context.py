@@ -17,7 +17,6 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +30,8 @@ from analysis.selection import district_codes
 from analysis.standards import StandardSet
 from geo_app import workflows
 from geo_app.compare import project_district_metrics
+from geo_app.formatting import TIME_FORMAT, local_time, now_local
+from geo_app.headlines import shortfall_link
 from geo_app.i18n import layer_label, normalise_lang, t, value_label
 from geo_app.project import Project, ProjectError
 from geo_app.reports import departments as dep
@@ -1144,6 +1145,7 @@ def build_report_context(
         cost_totals,
         lang,
     )
+    summary_text.insert(1, shortfall_link(comm, hub_rule(standard), lang))  # Art. 11 -> 13
     report(0.9, _lbl("progress.maps", lang))
     layers = _map_layers(project, code, comm, selection)
     report(1.0, _lbl("progress.done", lang))
@@ -1158,7 +1160,7 @@ def build_report_context(
             "districts", "district_class", str(row.get("district_class")), lang
         ),
         standard_title=standard.title(lang),
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=now_local().strftime(TIME_FORMAT),
         headings={k: _lbl(f"h.{k}", lang) for k in HEADINGS},
         summary=summary,
         summary_text=summary_text,
@@ -1210,7 +1212,7 @@ def _scenario_facts(
             "scenario.saved",
             lang,
             name=row["name"],
-            created=str(row["created"])[:16].replace("T", " "),
+            created=local_time(row["created"]),
         )
     else:
         origin = _lbl("scenario.run", lang)
