@@ -214,15 +214,19 @@ def localize_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = _message_columns(pd.DataFrame(frame).copy(), lang)
     for position, name in enumerate(list(out.columns)):
         out.isetitem(position, _localize_column(out.iloc[:, position], name, lang))
-    out.columns = [_header(c, lang) for c in out.columns]
+    out.columns = _headers(list(out.columns), lang)
     return out
 
 
-def _header(name: object, lang: str) -> str:
-    label = header_label(name, lang)
-    if is_share_column(name):  # the values carry the % sign themselves
-        label = re.sub(r"\s*[(（]%[)）]$", "", label)
-    return label
+def _headers(names: list, lang: str) -> list[str]:
+    """Headers of ``names``; a share column drops its "(%)" (the values carry the % sign)
+    unless that would make two headers the same."""
+    plain = [header_label(c, lang) for c in names]
+    out = []
+    for name, label in zip(names, plain, strict=True):
+        short = re.sub(r"\s*[(（]%[)）]$", "", label) if is_share_column(name) else label
+        out.append(short if short == label or short not in plain else label)
+    return out
 
 
 def add_export_options(parser, *, lang: bool = False) -> None:

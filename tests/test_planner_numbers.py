@@ -269,3 +269,22 @@ def test_report_links_the_shortfall_to_the_hub_demand(demo, compliance):
 
     context = build_report_context(demo, "道外区")
     assert text in context.summary_text
+
+
+def test_coverage_cli_exports_in_the_planner_language(demo_project_path, tmp_path, capsys):
+    base = ["coverage", str(demo_project_path), "--facility-kind", "community_station"]
+    localized, machine = tmp_path / "zh.csv", tmp_path / "raw.csv"
+    assert main([*base, "--distance", "500", "--out", str(localized)]) == 0
+    assert main([*base, "--distance", "500", "--out", str(machine), "--machine-readable"]) == 0
+    capsys.readouterr()
+    zh = pd.read_csv(localized, encoding="utf-8-sig", dtype=str)
+    raw = pd.read_csv(machine, encoding="utf-8-sig", dtype=str)
+    assert list(raw.columns[:4]) == [
+        "community_id",
+        "households",
+        "covered_households",
+        "covered_share",
+    ]
+    assert list(zh.columns[:4]) == ["社区编号", "户数", "覆盖户数", "户数覆盖率"]
+    assert zh["户数覆盖率"].str.endswith("%").all() and set(zh["已覆盖"]) <= {"是", "否"}
+    assert set(zh["计算方法"]) == {"步行路网"} and set(raw["method"]) == {"network"}
