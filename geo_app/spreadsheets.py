@@ -6,6 +6,10 @@ when exported as it is (CSV injection). Every CSV/XLSX the workbench writes goes
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return with a single quote, as OWASP's
 CSV-injection guidance recommends. Numbers, and text that is just a number such as ``"-2.5"``,
 are left as they are.
+
+Both writers take ``lang``: ``"zh"`` or ``"en"`` write the table in the planner's language
+(headers, coded values and shares translated by :func:`geo_app.export_language.localize_frame`),
+``None`` or ``"raw"`` the machine-readable table exactly as given (field names and codes).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from collections.abc import Mapping
 from typing import BinaryIO
 
 import pandas as pd
+
+from geo_app.export_language import RAW, localize_frame
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula."""
@@ -49,11 +55,24 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def export_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The table an export writes: ``frame`` in ``lang``, or as it is (``None``/``"raw"``)."""
+    return frame if lang in (None, RAW) else localize_frame(frame, lang)
+
+
 def write_csv(
-    frame: pd.DataFrame, target: str | os.PathLike | BinaryIO, *, index: bool = False
+    frame: pd.DataFrame,
+    target: str | os.PathLike | BinaryIO,
+    *,
+    index: bool = False,
+    lang: str | None = None,
 ) -> None:
-    """Write ``frame`` as UTF-8 CSV with a byte-order mark (Excel then shows the Chinese)."""
-    text = neutralise_frame(frame).to_csv(index=index)
+    """Write ``frame`` as UTF-8 CSV with a byte-order mark (Excel then shows the Chinese).
+
+    ``lang`` ``"zh"``/``"en"``: headers and coded values in that language; ``None``/``"raw"``:
+    machine-readable, the frame as it is.
+    """
+    text = neutralise_frame(export_frame(frame, lang)).to_csv(index=index)
     data = ("\ufeff" + text).encode("utf-8")
     if isinstance(target, str | os.PathLike):
         with open(target, "wb") as fh:
@@ -67,11 +86,13 @@ def write_xlsx(
     target: str | os.PathLike | BinaryIO,
     *,
     index: bool = False,
+    lang: str | None = None,
 ) -> None:
-    """Write one sheet per ``{sheet name: frame}`` to an XLSX workbook."""
+    """Write one sheet per ``{sheet name: frame}`` to an XLSX workbook (``lang`` as CSV)."""
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            neutralise_frame(_excel_values(frame)).to_excel(writer, sheet_name=name, index=index)
+            shown = _excel_values(export_frame(frame, lang))
+            neutralise_frame(shown).to_excel(writer, sheet_name=name, index=index)
 
 
 def _excel_values(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 import folium
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo_app import map_component, maps, state
+from geo_app import district_names, map_component, maps, state
+from geo_app.formatting import MISSING, blank_to_dash, is_blank, plain_number
 from geo_app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, normalise_lang, t
 
 LANG_KEY = "lang"
@@ -62,6 +63,13 @@ def project_box(lang: str) -> None:
         box.caption(f"{t('project.file', lang)}{sep}{info.path.name}")
 
 
+def district_options() -> pd.DataFrame:
+    """The district list of every page (:func:`geo_app.district_names.district_options` of the
+    open project): the same divisions, names and order everywhere."""
+    layers = state.load_layers(("communities", "districts"))
+    return district_names.district_options(layers.get("districts"), layers.get("communities"))
+
+
 def require_project() -> state.ProjectInfo | None:
     """Project info, or ``None`` after showing why the project cannot be opened (no traceback).
 
@@ -74,17 +82,55 @@ def require_project() -> state.ProjectInfo | None:
     return state.load_info()
 
 
-def show_table(shown: pd.DataFrame | None, empty_text: str, key: str | None = None) -> None:
-    """A sortable table of display values, or an info box saying ``empty_text`` when empty."""
+def _percent_text(value: object) -> str:
+    return MISSING if is_blank(value) else f"{float(value):.1f}%"
+
+
+def screen_table(shown: pd.DataFrame, percent: Sequence[str] = ()):
+    """What :func:`show_table` hands to ``st.dataframe``: no "None"/"nan", shares with "%".
+
+    Text gaps become "—"; numeric columns stay numbers (they sort as numbers) and are styled:
+    gaps as "—", ``percent`` columns (percentage points, 84.6) as "84.6%".
+    """
+    shown = blank_to_dash(shown)
+    numeric = [
+        c
+        for c in shown.columns
+        if pd.api.types.is_numeric_dtype(shown[c]) and shown[c].isna().any()
+    ]
+    styled = [c for c in dict.fromkeys([*numeric, *percent]) if c in shown.columns]
+    if not styled or not shown.columns.is_unique:
+        return shown
+    formats = {c: _percent_text if c in percent else plain_number for c in styled}
+    return shown.style.format(formats, na_rep=MISSING)
+
+
+def show_table(
+    shown: pd.DataFrame | None,
+    empty_text: str,
+    key: str | None = None,
+    percent: Sequence[str] = (),
+) -> None:
+    """A sortable table of display values, or an info box saying ``empty_text`` when empty.
+
+    ``percent``: columns holding percentage points (84.6), shown as "84.6%".
+    """
     if shown is None or shown.empty:
         st.info(empty_text)
         return
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    st.dataframe(screen_table(shown, percent), hide_index=True, width="stretch", key=key)
 
 
-def show_frame(frame: pd.DataFrame | None, to_display, empty_text: str, key: str | None = None):
+def show_frame(
+    frame: pd.DataFrame | None,
+    to_display,
+    empty_text: str,
+    key: str | None = None,
+    percent: Sequence[str] = (),
+):
     """`show_table` of ``to_display(frame)``, skipping the formatting of a missing or empty frame."""
-    show_table(None if frame is None or not len(frame) else to_display(frame), empty_text, key)
+    shown = None if frame is None or not len(frame) else to_display(frame)
+    show_table(shown, empty_text, key, percent)
 
 
 def leaflet_base_url() -> str:

@@ -19,8 +19,9 @@ data"``. They are shaped so that every analysis has something to find:
 - idle boiler rooms (Art. 13) concentrated in the old areas; candidate sites with the offer
   types of Art. 10 and 13;
 - public spaces, buildings and cameras (some broken, Art. 20) in the scattered communities;
-- a walking network (jittered grid, osmnx layout: ``network_nodes``/``network_edges``) over
-  the core of 道里, 南岗, 道外 and 香坊;
+- a walking network (jittered grid, osmnx layout: ``network_nodes``/``network_edges``): 120 m
+  over the core of 道里, 南岗, 道外 and 香坊, 200 m over the other built-up places, joined by
+  trunk roads, so that it reaches every community (:mod:`layers.demo_network`);
 - a few villages in 五常市 with rural stations and squares (Art. 36), some below standard.
 """
 
@@ -53,7 +54,8 @@ from layers.demo_base import (
     unique_names,
     voronoi_cells,
 )
-from layers.demo_places import scattered_details, walking_network
+from layers.demo_network import walking_network
+from layers.demo_places import scattered_details
 from layers.districts import CORE_DISTRICTS, OUTER_DISTRICTS, load_districts
 from layers.schema import (
     RENTAL_STATION_ROOM,
@@ -96,7 +98,10 @@ def build_demo_layers(seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
     boiler_rooms = _boiler_rooms(rng, communities)
     candidate_sites = _candidate_sites(rng, communities)
     spaces, cameras, buildings = scattered_details(rng, communities)
-    nodes, edges = walking_network(rng, dm)
+    places = pd.concat(
+        [f.geometry for f in (communities, facilities, boiler_rooms, candidate_sites)]
+    )
+    nodes, edges = walking_network(rng, dm, places.to_numpy())
     communities, facilities, ratings = _rule_data(seed, communities, facilities)
 
     metric = {

@@ -1,23 +1,16 @@
-"""Details of the demo generator (:mod:`layers.demo`): public spaces, buildings and cameras of\nscattered communities (Art. 20), and the synthetic walking network."""
+"""Details of the demo generator (:mod:`layers.demo`): public spaces, buildings and cameras of\nscattered communities (Art. 20)."""
 
 from __future__ import annotations
 
 import math
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from layers.demo_base import (
-    NETWORK_BOX,
-    NETWORK_DISTRICTS,
-    NETWORK_SPACING_M,
     choose,
     sample_in,
-    to_metric,
 )
 
 # -- scattered communities: public spaces, buildings, cameras ------------------------------
@@ -191,61 +184,3 @@ def scattered_details(
     buildings_df = pd.DataFrame(buildings)
     buildings_df.insert(0, "building_id", [f"B{i + 1:05d}" for i in range(len(buildings_df))])
     return spaces_df, cams_df, buildings_df
-
-
-# -- walking network -----------------------------------------------------------------------
-
-
-def walking_network(
-    rng: np.random.Generator, dm: gpd.GeoDataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A jittered street grid over the core districts, stored like ``osmnx.graph_to_gdfs``."""
-    x0, y0 = to_metric(NETWORK_BOX[0], NETWORK_BOX[1])
-    x1, y1 = to_metric(NETWORK_BOX[2], NETWORK_BOX[3])
-    s = NETWORK_SPACING_M
-    xs = np.arange(min(x0, x1), max(x0, x1), s)
-    ys = np.arange(min(y0, y1), max(y0, y1), s)
-    gx, gy = np.meshgrid(xs, ys)  # rows = y, cols = x
-    gx = gx + rng.normal(0, s * 0.12, gx.shape)
-    gy = gy + rng.normal(0, s * 0.12, gy.shape)
-    area = shapely.union_all(dm.loc[list(NETWORK_DISTRICTS)].geometry.values)
-    shapely.prepare(area)
-    inside = shapely.contains_xy(area, gx, gy)
-    index = -np.ones(gx.shape, dtype=np.int64)
-    index[inside] = np.arange(int(inside.sum()))
-    pairs = []
-    for a, b in (
-        (index[:, :-1], index[:, 1:]),  # east-west
-        (index[:-1, :], index[1:, :]),  # north-south
-    ):
-        ok = (a >= 0) & (b >= 0)
-        pairs.append(np.column_stack([a[ok], b[ok]]))
-    pairs = np.concatenate(pairs)
-    pairs = pairs[rng.random(len(pairs)) >= 0.07]  # some blocks are longer
-    n = int(inside.sum())
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    main = np.argmax(np.bincount(labels))
-    keep = labels == main
-    new_id = -np.ones(n, dtype=np.int64)
-    new_id[keep] = np.arange(int(keep.sum()))
-    pairs = pairs[keep[pairs[:, 0]] & keep[pairs[:, 1]]]
-    pairs = np.sort(new_id[pairs], axis=1)
-    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-    xy = np.column_stack([gx[inside], gy[inside]])[keep]
-    osmid = np.arange(1, len(xy) + 1, dtype=np.int64) + 100_000_000
-    nodes = pd.DataFrame({"osmid": osmid, "geometry": shapely.points(xy)})
-    both = np.concatenate([pairs, pairs[:, ::-1]])
-    coords = np.stack([xy[both[:, 0]], xy[both[:, 1]]], axis=1)
-    lines = shapely.linestrings(coords)
-    edges = pd.DataFrame(
-        {
-            "u": osmid[both[:, 0]],
-            "v": osmid[both[:, 1]],
-            "key": np.zeros(len(both), dtype=np.int64),
-            "length": np.round(shapely.length(lines), 3),
-            "highway": "residential",
-            "geometry": lines,
-        }
-    )
-    return nodes, edges

@@ -275,7 +275,9 @@ def test_xlsx_export_matches_the_cli_workbook(demo_project_path, tmp_path, capsy
     assert round(sheet["shortfall_m2"].sum(), 1) == result.totals()["shortfall_m2"]
     # the CLI writes the same workbook through the same writer
     out = tmp_path / "cli.xlsx"
-    assert main(["compliance", str(demo_project_path), "--out", str(out)]) == 0
+    assert (
+        main(["compliance", str(demo_project_path), "--out", str(out), "--machine-readable"]) == 0
+    )
     capsys.readouterr()
     for key in ("communities", "by_district", "heating"):
         name = COMPLIANCE_SHEET_NAMES[key]

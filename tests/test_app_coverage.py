@@ -205,10 +205,14 @@ def test_run_shows_the_library_numbers(demo_project_path, monkeypatch):
     assert shown["覆盖社区 / 社区总数"] == (
         f"{metrics['covered_communities']} / {metrics['communities']}"
     )
-    assert metrics["method"] == "mixed" and shown["距离计算方法"] == "步行路网"
-    method = next(m for m in at.metric if m.label == "距离计算方法")
-    assert method.delta == f"{metrics['fallback_communities']} 个社区按直线 × 1.3"
+    # the demo's network reaches every community (was "mixed" with 233 estimated, issue 18)
+    assert metrics["method"] == "network" and shown["距离计算方法"] == "步行路网"
+    assert metrics["fallback_communities"] == 0
+    assert shown["路网测得部分覆盖率"] == shown["户数覆盖率"]
+    method = next(m for m in at.metric if m.label == "路网测得部分覆盖率")
+    assert method.delta == f"路网 {metrics['communities']} 个 · 直线估算 0 个"
     assert any("步行路网计算" in i.value for i in at.info)  # the method is stated
+    assert any(f"全部 {metrics['communities']} 个社区按步行路网测得" in i.value for i in at.info)
     districts = _tab_table(at, 0)
     assert len(districts) == len(expected.districts)
     assert districts["覆盖户数"].sum() == expected.districts["covered_households"].sum()

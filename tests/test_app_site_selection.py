@@ -138,7 +138,7 @@ def test_site_summary_groups_the_assignments_by_site(hub_selection):
         "社区编号": ["D"],
         "名称": ["丁社区"],
         "户数": [500],
-        "原因": ["步行距离内没有可用用房"],
+        "原因": ["最近的候选用房直线约 2912 米,超出步行距离 500 米"],  # was 步行距离内没有可用用房
     }
 
 
@@ -211,7 +211,8 @@ def test_models_on_the_hand_made_district(old_district, monkeypatch):
     assert any("项目没有步行路网" in w.value for w in at.warning)
     sites = at.tabs[0].dataframe[0].value
     assert sites["服务的社区"].tolist() == ["甲社区、乙社区、丙社区"]
-    assert at.tabs[2].dataframe[0].value["原因"].tolist() == ["步行距离内没有可用用房"]
+    reasons = at.tabs[2].dataframe[0].value["原因"].tolist()  # the obstacle with its numbers
+    assert reasons == ["最近的候选用房直线约 2912 米,超出步行距离 500 米"]
 
     # same street needs the streets layer: a message, no traceback
     at.checkbox(key="site_same_street").check()

@@ -84,10 +84,32 @@ def test_compliance_as_of_differs_accordingly(capsys, tmp_path, project_path: Pa
     old, new = record_split(Project.open(project_path))
     before, after = tmp_path / "before.csv", tmp_path / "after.csv"
     assert (
-        main(["compliance", str(project_path), "--out", str(before), "--as-of", "2026-12-31"]) == 0
+        main(
+            [
+                "compliance",
+                str(project_path),
+                "--out",
+                str(before),
+                "--as-of",
+                "2026-12-31",
+                "--machine-readable",
+            ]
+        )
+        == 0
     )
     assert (
-        main(["compliance", str(project_path), "--out", str(after), "--as-of", "2027-06-01"]) == 0
+        main(
+            [
+                "compliance",
+                str(project_path),
+                "--out",
+                str(after),
+                "--as-of",
+                "2027-06-01",
+                "--machine-readable",
+            ]
+        )
+        == 0
     )
     a = pd.read_csv(before, dtype={"community_id": str}).set_index("community_id")
     b = pd.read_csv(after, dtype={"community_id": str}).set_index("community_id")

@@ -467,7 +467,7 @@ def test_cli_writes_csv_with_required_columns(tmp_path: Path, layers, capsys) ->
     path = tmp_path / "p.gpkg"
     make_project(path, layers)
     out = tmp_path / "out" / "compliance.csv"
-    assert main(["compliance", str(path), "--out", str(out)]) == 0
+    assert main(["compliance", str(path), "--out", str(out), "--machine-readable"]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig", dtype={"district_code": str})
     for col in (
         "community_id",
@@ -493,7 +493,7 @@ def test_cli_writes_xlsx_with_sheets_and_standard_choice(tmp_path: Path, layers,
     path = tmp_path / "p.gpkg"
     make_project(path, layers, parameters={"heating_price_yuan_per_m2": 30})
     out = tmp_path / "compliance.xlsx"
-    assert main(["compliance", str(path), "--out", str(out)]) == 0
+    assert main(["compliance", str(path), "--out", str(out), "--machine-readable"]) == 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames[0] == "社区达标"
     for sheet in ("街道汇总", "区县汇总", "问题清单", "星级奖励", "供暖费用", "规则参数"):
@@ -507,14 +507,23 @@ def test_cli_writes_xlsx_with_sheets_and_standard_choice(tmp_path: Path, layers,
 
     out2 = tmp_path / "cc.xlsx"
     code = main(
-        ["compliance", str(path), "--out", str(out2), "--standard", "complete-community-2022"]
+        [
+            "compliance",
+            str(path),
+            "--out",
+            str(out2),
+            "--standard",
+            "complete-community-2022",
+            "--machine-readable",
+        ]
     )
     assert code == 0
     table = pd.read_excel(out2, sheet_name="社区达标")
     assert set(table["rule_id"].dropna()) == {"cc_service_housing"}
     capsys.readouterr()
     out3 = tmp_path / "gb.csv"
-    assert main(["compliance", str(path), "--out", str(out3), "--standard", "gb50180-2018"]) == 0
+    args = ["compliance", str(path), "--out", str(out3), "--standard", "gb50180-2018"]
+    assert main([*args, "--machine-readable"]) == 0
     assert "没有适用" in capsys.readouterr().out  # life circles carry no area rule
     assert (pd.read_csv(out3, encoding="utf-8-sig")["status"] == "not_applicable").all()
 
@@ -537,7 +546,9 @@ def test_cli_reports_bad_rows_and_bad_arguments(tmp_path: Path, layers, capsys) 
 
 def test_demo_project_end_to_end(demo_project_path: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "demo.csv"
-    assert main(["compliance", str(demo_project_path), "--out", str(out)]) == 0
+    assert (
+        main(["compliance", str(demo_project_path), "--out", str(out), "--machine-readable"]) == 0
+    )
     table = pd.read_csv(out, encoding="utf-8-sig", dtype={"community_id": str})
     project = Project.open(demo_project_path)
     communities = project.layer("communities")

@@ -339,7 +339,7 @@ def test_cameras_and_public_spaces_in_scattered_communities(demo_layers):
 def test_walking_network(demo_layers):
     nodes = demo_layers["network_nodes"]
     edges = demo_layers["network_edges"]
-    assert 2000 <= len(nodes) <= 8000
+    assert 8000 <= len(nodes) <= 16000  # 120 m in the core, 200 m elsewhere (was <= 8000)
     assert nodes["osmid"].is_unique
     assert set(edges["u"]) | set(edges["v"]) <= set(nodes["osmid"])
     # both directions like an undirected osmnx walking graph
@@ -361,10 +361,15 @@ def test_walking_network(demo_layers):
     assert G.number_of_nodes() == len(nodes)
     assert nx.is_strongly_connected(G)
     assert G.graph["crs"] == nodes.crs or str(G.graph["crs"]).endswith("4326")
-    # the network lies over the core of 道里/南岗/道外/香坊
+    # the 120 m core grid lies over 道里/南岗/道外/香坊, the rest reaches every community
     d = demo_layers["districts"].set_index("name")
     core4 = shapely.union_all(d.loc[["道里区", "南岗区", "道外区", "香坊区"]].geometry.values)
-    assert shapely.contains(core4, nodes.geometry.values).all()
+    assert shapely.contains(core4, nodes.geometry.values).mean() > 0.5
+    lines = shapely.STRtree(edges.to_crs(METRIC).geometry.values)
+    for name in ("communities", "facilities", "boiler_rooms", "candidate_sites"):
+        points = demo_layers[name].to_crs(METRIC).representative_point().values
+        _, gap = lines.query_nearest(points, return_distance=True, all_matches=False)
+        assert gap.max() < 500.0, name  # within the snapping distance of the analyses
     lon_mid = nodes.geometry.x.median()
     assert math.isclose(lon_mid, 126.645, abs_tol=0.03)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.compare import COMPARE_FORMATS, project_district_metrics, write_comparison
+from geo_app.export_language import add_export_options
 from geo_app.i18n import t
 from geo_app.project import Project
 
@@ -45,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lang", choices=("zh", "en"), default="zh", help="表头语言 / language of the table"
     )
+    add_export_options(parser)
     add_standard_option(parser)
     parser.add_argument(
         "--no-surveillance",
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         surveillance=not args.no_surveillance,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_comparison(comparison, out, args.lang)
+    write_comparison(comparison, out, args.lang, machine_readable=args.machine_readable)
     for note in comparison.notes:
         print(f"  - {note}", file=sys.stderr)
     print(

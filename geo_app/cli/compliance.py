@@ -17,6 +17,7 @@ from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
 from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.export_language import add_export_options, export_lang
 from geo_app.project import Project
 from geo_app.workflows import (
     COMPLIANCE_SHEET_NAMES,
@@ -51,8 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_overwrite_project_option(parser)
     add_as_of_option(parser)
     parser.add_argument(
-        "--lang", choices=("zh", "en"), default="zh", help="摘要语言 / summary language"
+        "--lang", choices=("zh", "en"), default="zh", help="摘要和表格语言 / language"
     )
+    add_export_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -71,11 +73,12 @@ def write_result(
     *,
     stars: StarRewards | None = None,
     heating: HeatingCosts | None = None,
+    lang: str | None = None,
 ) -> None:
     """Write the per-community table to CSV, or all tables to an XLSX workbook.
 
     The writer is :func:`geo_app.workflows.write_compliance`, shared with the app's download
-    buttons.
+    buttons; ``lang`` "zh"/"en" localizes headers and codes, None/"raw" is machine-readable.
     """
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -83,7 +86,7 @@ def write_result(
             f"输出文件应为 .csv 或 .xlsx:{out} / the output must end in .csv or .xlsx: {out}"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_compliance(result, out, suffix[1:], stars=stars, heating=heating)
+    write_compliance(result, out, suffix[1:], stars=stars, heating=heating, lang=lang)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             _print_problems(exc, args.lang)
-    write_result(result, out, stars=stars, heating=heating)
+    lang = export_lang(args.lang, args.machine_readable)
+    write_result(result, out, stars=stars, heating=heating, lang=lang)
     print(result.summary_text(args.lang))
     if args.lang == "zh":
         print(f"已写出 {len(result.communities)} 个社区到 {out}")

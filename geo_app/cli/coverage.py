@@ -37,6 +37,7 @@ from analysis.coverage import (
 from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
 from geo_app.cli import CommandError, add_as_of_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.export_language import add_export_options, export_lang
 from geo_app.progress import TextProgress
 from geo_app.project import Project
 from geo_app.spreadsheets import write_csv, write_xlsx
@@ -63,19 +64,19 @@ def _community_table(result: CoverageResult) -> pd.DataFrame:
     return per[cols].reset_index(drop=True)
 
 
-def _write_coverage(result: CoverageResult, out: Path) -> None:
+def _write_coverage(result: CoverageResult, out: Path, lang: str | None = None) -> None:
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     table = _community_table(result)
     if suffix == ".csv":
-        write_csv(table, out)
+        write_csv(table, out, lang=lang)
     elif suffix == ".xlsx":
         sheets = {SHEET_NAMES["communities"]: table}
         for name in ("streets", "districts"):
             frame = getattr(result, name)
             if len(frame):
                 sheets[SHEET_NAMES[name]] = frame
-        write_xlsx(sheets, out)
+        write_xlsx(sheets, out, lang=lang)
     elif suffix == ".gpkg":
         geo = gpd.GeoDataFrame(
             table, geometry=result.communities.geometry.to_numpy(), crs=result.communities.crs
@@ -137,7 +138,7 @@ def run_coverage(args: argparse.Namespace) -> int:
         detour=args.detour,
         progress=progress,
     )
-    _write_coverage(result, out)
+    _write_coverage(result, out, export_lang(args.lang, args.machine_readable))
     per = result.communities
     hh = float(per["households"].sum())
     cov = float(per["covered_households"].sum())
@@ -242,6 +243,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="无路网时的绕行系数 / detour factor of the no-network fallback",
     )
     p.add_argument("--out", required=True, help="输出文件 .csv/.xlsx/.gpkg / output file")
+    add_export_options(p, lang=True)
     add_overwrite_project_option(p)
     add_as_of_option(p)
     p.set_defaults(func=run_coverage)

@@ -20,13 +20,16 @@ def write_comparison(
     out: str | os.PathLike | BinaryIO,
     lang: str = "zh",
     fmt: str | None = None,
+    *,
+    machine_readable: bool = False,
 ) -> Path | BinaryIO:
     """Write the comparison as CSV (UTF-8 with BOM, so that Excel shows Chinese) or XLSX.
 
     The format follows the extension of ``out`` (``.csv`` / ``.xlsx``) or ``fmt``. The table is
     :meth:`DistrictComparison.display` with the metric id as first column; the workbook has a
     second sheet with the raw values (shares as fractions) for further computation.
-    Returns the path (or the file object).
+    ``machine_readable``: the CSV holds the raw values instead (metric ids, shares as
+    fractions), for scripts. Returns the path (or the file object).
     """
     if fmt is None:
         if not isinstance(out, str | os.PathLike):
@@ -40,11 +43,11 @@ def write_comparison(
     lang = normalise_lang(lang)
     table = comparison.display(lang).reset_index()
     table = table.rename(columns={"metric": t("compare.col.metric_id", lang)})
+    raw = comparison.metrics.copy()
+    raw.insert(0, "unit", comparison.definitions["unit"].reindex(raw.index))
     if fmt == "csv":
-        write_csv(table, out)
+        write_csv(raw.reset_index() if machine_readable else table, out)
     else:
-        raw = comparison.metrics.copy()
-        raw.insert(0, "unit", comparison.definitions["unit"].reindex(raw.index))
         ranks = comparison.ranks.astype(object).where(comparison.ranks.notna(), None)
         sheets = {
             t("compare.sheet.table", lang): table,
@@ -55,8 +58,10 @@ def write_comparison(
     return Path(out) if isinstance(out, str | os.PathLike) else out
 
 
-def comparison_bytes(comparison: DistrictComparison, fmt: str, lang: str = "zh") -> bytes:
+def comparison_bytes(
+    comparison: DistrictComparison, fmt: str, lang: str = "zh", *, machine_readable: bool = False
+) -> bytes:
     """The bytes of :func:`write_comparison` (for a download button)."""
     buffer = io.BytesIO()
-    write_comparison(comparison, buffer, lang, fmt=fmt)
+    write_comparison(comparison, buffer, lang, fmt=fmt, machine_readable=machine_readable)
     return buffer.getvalue()

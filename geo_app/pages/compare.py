@@ -34,8 +34,8 @@ CHART_METRICS: tuple[str, ...] = (
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def district_options(key: state.FileKey) -> pd.DataFrame:
-    """:func:`geo_app.compare.district_table` of the project file version ``key`` (cached)."""
-    return compare.district_table(Project.open(key.path))
+    """The district list of every page (:func:`geo_app.ui.district_options`) of the project."""
+    return ui.district_options()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -45,9 +45,14 @@ def compute(key: state.FileKey, districts: tuple[str, ...]) -> compare.DistrictC
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def export_bytes(key: state.FileKey, districts: tuple[str, ...], fmt: str, lang: str) -> bytes:
-    """CSV or XLSX bytes of the comparison (``geo_app.compare.write_comparison``)."""
-    return compare.comparison_bytes(compute(key, districts), fmt, lang)
+def export_bytes(
+    key: state.FileKey, districts: tuple[str, ...], fmt: str, lang: str, machine: bool = False
+) -> bytes:
+    """CSV or XLSX bytes of the comparison (``geo_app.compare.write_comparison``).
+
+    ``machine``: the machine-readable CSV (metric ids, shares as fractions) for scripts.
+    """
+    return compare.comparison_bytes(compute(key, districts), fmt, lang, machine_readable=machine)
 
 
 def _shown(value: float, unit: str, lang: str) -> str:
@@ -171,8 +176,7 @@ def render() -> None:
         return
     st.caption(t("compare.intro", lang))
     options = district_options(info.key)
-    options = options[options["communities"] > 0]
-    if len(options) < 1:
+    if not (options["communities"] > 0).any():
         st.info(t("compare.no_districts", lang))
         return
     names = list(options["name"])
@@ -206,10 +210,15 @@ def render() -> None:
         with st.expander(t("compare.notes", lang)):
             for note in result.notes:
                 st.markdown(f"- {note}")
-    col_csv, col_xlsx, _ = st.columns([1, 1, 4])
+    col_csv, col_xlsx, col_machine = st.columns([1, 1, 4])
+    machine = col_machine.checkbox(
+        t("export.machine_readable", lang),
+        help=t("export.machine_readable_help", lang),
+        key="compare_machine_readable",
+    )
     col_csv.download_button(
         t("compare.download_csv", lang),
-        export_bytes(info.key, chosen, "csv", lang),
+        export_bytes(info.key, chosen, "csv", lang, machine),
         file_name="district_comparison.csv",
         mime="text/csv",
         key="compare_csv",

@@ -20,6 +20,9 @@ from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult, filter_table, with_geometry
 from analysis.standards import StandardError, available_standards, load_standard
 from geo_app import map_widgets, maps, maps_thematic, state, ui, workflows
+from geo_app.district_names import option_names
+from geo_app.export_language import export_lang, is_share_column
+from geo_app.formatting import percent_points
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project
 
@@ -57,15 +60,23 @@ def compute(key: state.FileKey, standard: str) -> ComplianceData:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def export_bytes(
-    key: state.FileKey, standard: str, districts: tuple, streets: tuple, fmt: str
+    key: state.FileKey,
+    standard: str,
+    districts: tuple,
+    streets: tuple,
+    fmt: str,
+    lang: str | None = None,
 ) -> bytes:
-    """CSV or XLSX bytes of the (filtered) result, written by ``workflows.write_compliance``."""
+    """CSV or XLSX bytes of the (filtered) result, written by ``workflows.write_compliance``.
+
+    ``lang`` "zh"/"en": headers and codes as on screen; None/"raw": machine-readable.
+    """
     data = compute(key, standard)
     view = workflows.filter_compliance(data.result, districts, streets)
     stars, heating = data.stars, data.heating
     if districts or streets:
         stars = heating = None  # budgets are per district and city: exported unfiltered only
-    return workflows.compliance_export_bytes(view, fmt, stars=stars, heating=heating)
+    return workflows.compliance_export_bytes(view, fmt, stars=stars, heating=heating, lang=lang)
 
 
 def _standard_label(name: str, lang: str) -> str:
@@ -178,11 +189,15 @@ def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tup
 def _table(
     frame: pd.DataFrame, lang: str, columns=None, key: str | None = None, standard=None
 ) -> None:
+    shares = [c for c in frame.columns if is_share_column(c)]
     ui.show_frame(
         frame,
-        lambda f: workflows.display_table(f, lang, columns, standard=standard),
+        lambda f: workflows.display_table(
+            percent_points(f, shares), lang, columns, standard=standard
+        ),
         t("compliance.empty", lang),
         key,
+        percent=[workflows.column_label(c, lang) for c in shares],
     )
 
 
@@ -241,12 +256,22 @@ def _downloads(info: state.ProjectInfo, standard: str, districts, streets, lang:
     filtered = bool(districts or streets)
     st.caption(t("compliance.export_filtered" if filtered else "compliance.export_all", lang))
     cols = st.columns([1, 1, 4])
+    machine = cols[2].checkbox(
+        t("export.machine_readable", lang),
+        help=t("export.machine_readable_help", lang),
+        key="compliance_machine_readable",
+    )
     stem = f"{info.path.stem}_{standard}_compliance"
     for col, fmt in zip(cols, workflows.EXPORT_FORMATS, strict=False):
         col.download_button(
             t(f"compliance.download_{fmt}", lang),
             data=lambda fmt=fmt: export_bytes(
-                info.key, standard, tuple(districts), tuple(streets), fmt
+                info.key,
+                standard,
+                tuple(districts),
+                tuple(streets),
+                fmt,
+                export_lang(lang, machine),
             ),
             file_name=f"{stem}.{fmt}",
             mime=workflows.EXPORT_MIME[fmt],
@@ -286,7 +311,7 @@ def render() -> None:
         return
     result = data.result
 
-    district_names = _options(result.communities, "district_code", "district")
+    district_names = option_names(ui.district_options())
     districts = col_district.multiselect(
         t("compliance.district_filter", lang),
         list(district_names),

@@ -16,7 +16,6 @@ run's parameters live in ``st.session_state`` so that reruns reuse the result.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -26,6 +25,8 @@ import streamlit as st
 from analysis.coverage import LIFE_CIRCLE_M, CoverageResult
 from analysis.gaps import DEFAULT_WEIGHTS, GapInputError, GapResult
 from geo_app import map_widgets, maps, maps_planning, state, ui, workflows
+from geo_app.formatting import format_share
+from geo_app.headlines import CoverageHeadline, coverage_headline, coverage_headline_text
 from geo_app.i18n import facility_kind_label, t
 from geo_app.project import Project, ProjectError
 from layers.schema import FACILITY_KINDS
@@ -153,24 +154,28 @@ def _controls(lang: str) -> tuple[Params, bool]:
 
 
 def _pct(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value:.1%}"
+    return format_share(value)
 
 
-def _method_note(metrics: dict, lang: str) -> None:
-    method = metrics["method"]
+def _method_note(headline: CoverageHeadline, lang: str) -> None:
+    """The headline sentence (network and estimated counts) with the note on the method.
+
+    A share that rests partly or wholly on the straight-line estimate is a warning, not a
+    grey note.
+    """
+    lead = f"**{coverage_headline_text(headline, lang)}**"
+    method = headline.method
     if method == "network":
-        st.info(t("coverage.method_network", lang), icon=":material/route:")
+        st.info(f"{lead}  \n{t('coverage.method_network', lang)}", icon=":material/route:")
     elif method == "euclidean_detour":
-        st.warning(t("coverage.method_fallback", lang), icon=":material/warning:")
+        st.warning(f"{lead}  \n{t('coverage.method_fallback', lang)}", icon=":material/warning:")
     else:
-        st.info(
-            t("coverage.method_mixed", lang, n=metrics["fallback_communities"]),
-            icon=":material/route:",
-        )
+        note = t("coverage.method_mixed", lang, n=headline.estimate_communities)
+        st.warning(f"{lead}  \n{note}", icon=":material/warning:")
 
 
-def _metrics(metrics: dict, lang: str) -> None:
-    cols = st.columns(4)
+def _metrics(metrics: dict, headline: CoverageHeadline, lang: str) -> None:
+    cols = st.columns(5)
     cols[0].metric(
         t("coverage.m_share", lang),
         _pct(metrics["covered_share"]),
@@ -185,6 +190,19 @@ def _metrics(metrics: dict, lang: str) -> None:
         help=t("coverage.m_share_help", lang),
     )
     cols[1].metric(
+        t("headline.network_share", lang),
+        _pct(headline.network_share),
+        t(
+            "headline.network_share_delta",
+            lang,
+            network=headline.network_communities,
+            estimate=headline.estimate_communities,
+        ),
+        delta_color="off",
+        delta_arrow="off",
+        help=t("headline.network_share_help", lang),
+    )
+    cols[2].metric(
         t("coverage.m_uncovered", lang),
         f"{metrics['uncovered_households']:,.0f}",
         t(
@@ -195,18 +213,18 @@ def _metrics(metrics: dict, lang: str) -> None:
         delta_color="off",
         delta_arrow="off",
     )
-    cols[2].metric(
+    cols[3].metric(
         t("coverage.m_communities", lang),
         f"{metrics['covered_communities']} / {metrics['communities']}",
     )
-    method = metrics["method"]
-    cols[3].metric(
+    method = headline.method
+    cols[4].metric(
         t("coverage.m_method", lang),
         t(
             f"coverage.method.{'euclidean_detour' if method == 'euclidean_detour' else 'network'}",
             lang,
         ),
-        t("coverage.m_method_delta", lang, n=metrics["fallback_communities"])
+        t("coverage.m_method_delta", lang, n=headline.estimate_communities)
         if method == "mixed"
         else None,
         delta_color="off",
@@ -252,10 +270,11 @@ def _gap_tab(info: state.ProjectInfo, params: Params, lang: str) -> None:
 def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) -> None:
     result = outcome.result
     metrics = workflows.coverage_metrics(result)
-    _method_note(metrics, lang)
+    headline = coverage_headline(result.communities)
+    _method_note(headline, lang)
     if not _kind_counts().get(params.kind):
         st.warning(t("coverage.no_facilities", lang, kind=facility_kind_label(params.kind, lang)))
-    _metrics(metrics, lang)
+    _metrics(metrics, headline, lang)
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("coverage.map_title", lang))

@@ -13,22 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from geo_app import map_widgets, maps, state, ui
+from geo_app.district_names import option_names
 from geo_app.i18n import layer_label, t
 
 LIMITS = (500, 1000, 2000, 5000, 10000)
 
 
 def _district_options() -> dict[str, str]:
-    """``{district_code: name}`` of the project's districts, sorted by code."""
-    info = state.load_info()
-    if "districts" not in info.layers:
-        return {}
-    districts = state.load_layer("districts")
-    if "district_code" not in districts.columns:
-        return {}
-    names = districts["name"] if "name" in districts.columns else districts["district_code"]
-    pairs = sorted(zip(districts["district_code"].astype(str), names.astype(str), strict=True))
-    return dict(pairs)
+    """``{district_code: name}`` of the project's districts, sorted by code (the list of every
+    page, :func:`geo_app.ui.district_options`)."""
+    return option_names(ui.district_options())
 
 
 def _is_sample(info: state.ProjectInfo) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_app import state, ui
+from geo_app.formatting import local_series
 from geo_app.i18n import layer_label, t
 from geo_app.platform_tables import history_display
 from geo_app.postgis.platform import history, restore_feature
@@ -37,7 +38,8 @@ def render() -> None:
     if table.empty:
         st.info(t("history.empty", lang))
         return
-    st.dataframe(history_display(table, lang), hide_index=True, width="stretch")
+    shown = table.assign(changed_at=local_series(table["changed_at"]))  # Harbin time, not UTC
+    ui.show_table(history_display(shown, lang), t("history.empty", lang), key="history_table")
     restorable = table[table["before"].notna()]
     if restorable.empty:
         return

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from geo_app import site_selection, state, ui, workflows
+from geo_app import site_selection, state, ui
 from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
 from geo_app.progress import BarProgress
 from geo_app.project import ProjectError
@@ -121,10 +121,7 @@ def rendered_report(key: state.FileKey, request: Request, context: ReportContext
 
 
 def _district_options() -> pd.DataFrame:
-    layers = state.load_layers(("communities", "districts"))
-    if "communities" not in layers:
-        return workflows.surveillance_district_options(pd.DataFrame())
-    return workflows.surveillance_district_options(layers["communities"], layers.get("districts"))
+    return ui.district_options()
 
 
 def _controls(info: state.ProjectInfo, options: pd.DataFrame, lang: str) -> tuple[Request, bool]:

@@ -28,6 +28,7 @@ import streamlit as st
 from analysis.hubs import HubRule, hub_rule
 from analysis.standards import StandardError, load_standard
 from geo_app import map_widgets, maps, maps_planning, site_selection, state, ui, workflows
+from geo_app.formatting import local_time
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
 
@@ -111,10 +112,7 @@ def result_bytes(key: state.FileKey, params: Params) -> bytes:
 
 
 def _district_options() -> pd.DataFrame:
-    layers = state.load_layers(("communities", "districts"))
-    if "communities" not in layers:
-        return workflows.surveillance_district_options(pd.DataFrame())
-    return workflows.surveillance_district_options(layers["communities"], layers.get("districts"))
+    return ui.district_options()
 
 
 def _district_name(code: str | None, lang: str) -> str:
@@ -290,6 +288,8 @@ def _compare(info: state.ProjectInfo, lang: str) -> None:
     if not len(table):
         st.info(t("site_selection.compare_empty", lang))
         return
+    if "created" in table.columns:  # stored in UTC, shown in Harbin time
+        table["created"] = table["created"].map(local_time)
     if "district" in table.columns:  # codes saved by the page, names by the CLI
         table["district"] = [
             None if pd.isna(d) else _district_name(str(d), lang) for d in table["district"]

@@ -104,10 +104,7 @@ def map_views(key: state.FileKey, params: Params, lang: str) -> list[maps.LayerV
 
 
 def _district_options(info: state.ProjectInfo) -> pd.DataFrame:
-    layers = state.load_layers(("communities", "districts"))
-    if "communities" not in layers:
-        return workflows.surveillance_district_options(pd.DataFrame())
-    return workflows.surveillance_district_options(layers["communities"], layers.get("districts"))
+    return ui.district_options()
 
 
 def _district_name(code: str | None, options: pd.DataFrame, lang: str) -> str:

@@ -36,6 +36,7 @@ from geo_app.site_selection.inputs import (
     hub_demand,
     street_of,
 )
+from geo_app.site_selection.reasons import explain_selection
 from geo_app.site_selection.results import SiteSelection
 from geo_app.workflows import project_compliance, project_network, project_standard
 
@@ -162,6 +163,7 @@ def run_site_selection(
     solution = solve(project, plan, demand, sites, matrix)
     report(progress, 0.9, "整理结果 / shaping results")
     selection = assemble(model, plan.parameters(project), demand, sites, matrix, solution)
+    selection.unserved = explain_selection(selection, project, demand, sites, matrix.cost)
     selection.result = solution.result
     selection.notes = plan.notes
     selection.summary.update(

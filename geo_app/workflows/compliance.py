@@ -193,24 +193,28 @@ def write_compliance(
     *,
     stars: StarRewards | None = None,
     heating: HeatingCosts | None = None,
+    lang: str | None = None,
 ) -> None:
     """Write a compliance result: ``"csv"`` (one row per community) or ``"xlsx"`` (all tables).
 
     ``target`` is a path or a binary file object (``io.BytesIO`` for a download button). The
     CSV is UTF-8 with a byte-order mark so that Excel shows the Chinese names; the workbook
     has one sheet per table (:data:`COMPLIANCE_SHEET_NAMES`), with the Art. 33 star rewards and
-    Art. 32 heating costs when given.
+    Art. 32 heating costs when given. ``lang`` "zh"/"en": headers and codes in that language;
+    None/"raw": machine-readable (:mod:`geo_app.export_language`).
     """
     fmt = fmt.lower().lstrip(".")
     if fmt == "csv":
-        write_csv(result.communities, target)
+        write_csv(result.communities, target, lang=lang)
         return
     if fmt != "xlsx":
         raise InputValueError(
             f"导出格式应为 csv 或 xlsx:{fmt!r} / the export format must be csv or xlsx: {fmt!r}"
         )
     sheets = compliance_sheets(result, stars=stars, heating=heating)
-    write_xlsx({COMPLIANCE_SHEET_NAMES[key]: frame for key, frame in sheets.items()}, target)
+    write_xlsx(
+        {COMPLIANCE_SHEET_NAMES[key]: frame for key, frame in sheets.items()}, target, lang=lang
+    )
 
 
 def compliance_export_bytes(
@@ -219,10 +223,11 @@ def compliance_export_bytes(
     *,
     stars: StarRewards | None = None,
     heating: HeatingCosts | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """The bytes of :func:`write_compliance` (what the page's download buttons hand out)."""
     buffer = io.BytesIO()
-    write_compliance(result, buffer, fmt, stars=stars, heating=heating)
+    write_compliance(result, buffer, fmt, stars=stars, heating=heating, lang=lang)
     return buffer.getvalue()
 
 

@@ -7,11 +7,13 @@ site selection run for the report and to the district metrics (:mod:`geo_app.com
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import pandas as pd
 
+from analysis.hubs import hub_rule
 from geo_app import workflows
+from geo_app.formatting import TIME_FORMAT, now_local
+from geo_app.headlines import shortfall_link
 from geo_app.i18n import normalise_lang, value_label
 from geo_app.project import Project, ProjectError
 from geo_app.reports.context._format import lbl
@@ -134,6 +136,7 @@ def build_report_context(
         cost_totals=cost_totals,
     )
     summary, summary_text = headline(name, facts, lang)
+    summary_text.insert(1, shortfall_link(comm, hub_rule(standard), lang))  # Art. 11 -> 13
     report(0.9, lbl("progress.maps", lang))
     layers = map_layers(project, code, comm, selection)
     report(1.0, lbl("progress.done", lang))
@@ -148,7 +151,7 @@ def build_report_context(
             "districts", "district_class", str(row.get("district_class")), lang
         ),
         standard_title=standard.title(lang),
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=now_local().strftime(TIME_FORMAT),
         headings={k: lbl(f"h.{k}", lang) for k in HEADINGS},
         summary=summary,
         summary_text=summary_text,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.hubs import hub_demand_mask, hub_rule
+from geo_app.formatting import local_time
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
 from geo_app.reports import departments as dep
@@ -284,7 +285,7 @@ def scenario_facts(
             "scenario.saved",
             lang,
             name=row["name"],
-            created=str(row["created"])[:16].replace("T", " "),
+            created=local_time(row["created"]),
         )
     else:
         origin = lbl("scenario.run", lang)
