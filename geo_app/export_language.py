@@ -24,11 +24,15 @@ import re
 from collections.abc import Callable
 
 import pandas as pd
-from analysis.checks import is_missing
-from analysis.compliance_tables import room_labels
-from analysis.rules_art36 import STARTED_LABELS
 
-from analysis.compliance import FUNDING_LABELS, SCOPE_LABELS, STATUS_LABELS
+from analysis.compliance import (
+    FUNDING_LABELS,
+    SCOPE_LABELS,
+    STARTED_LABELS,
+    STATUS_LABELS,
+    is_missing,
+    room_labels,
+)
 from analysis.standards import STRICTNESS_LABELS
 from geo_app.formatting import format_share
 from geo_app.i18n import LANGUAGES, catalogue, field_label, layer_label, t, value_label

@@ -7,7 +7,7 @@ and the app catch the planner errors only and show their message; any other exce
 and is shown as one, with its traceback.
 
 The concrete errors live next to the code that raises them (``layers.io_base.LayerFileError``,
-``analysis.checks.ComplianceInputError``, ...). They keep :class:`ValueError` as a second base
+``analysis.compliance.ComplianceInputError``, ...). They keep :class:`ValueError` as a second base
 where they always had it, so callers that caught ``ValueError`` keep working.
 """
 
