@@ -357,6 +357,7 @@ def test_cli_coverage_csv_xlsx_gpkg(project_path, tmp_path, capsys):
             "community_station",
             "--distance",
             "500",
+            "--machine-readable",
             "--out",
             str(out),
         ]
@@ -389,6 +390,7 @@ def test_cli_coverage_csv_xlsx_gpkg(project_path, tmp_path, capsys):
                 "10",
                 "--speed",
                 "3",
+                "--machine-readable",
                 "--out",
                 str(xlsx),
             ]
@@ -441,6 +443,7 @@ def test_cli_coverage_without_network_falls_back_with_a_note(project_path, tmp_p
                 "community_station",
                 "--distance",
                 "500",
+                "--machine-readable",
                 "--out",
                 str(out),
             ]

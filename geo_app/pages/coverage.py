@@ -29,6 +29,7 @@ from geo_app.formatting import format_share
 from geo_app.headlines import CoverageHeadline, coverage_headline, coverage_headline_text
 from geo_app.i18n import facility_kind_label, t
 from geo_app.project import Project, ProjectError
+from layers.errors import PlannerError
 from layers.schema import FACILITY_KINDS
 
 LAST_RUN = "coverage_last_run"
@@ -69,7 +70,7 @@ def compute(key: state.FileKey, params: Params) -> Outcome:
             project, params.kind, params.distance_m, overlap=params.overlap, G=G
         )
         access = workflows.project_accessibility(project, params.kind, params.distance_m, G=G)
-    except (ProjectError, ValueError) as exc:
+    except PlannerError as exc:
         return Outcome(error=str(exc))
     return Outcome(result=result, accessibility=access, seconds=time.perf_counter() - start)
 

@@ -21,9 +21,9 @@ import streamlit as st
 from geo_app import site_selection, state, ui
 from geo_app.i18n import LANGUAGE_NAMES, LANGUAGES, layer_label, t
 from geo_app.progress import BarProgress
-from geo_app.project import ProjectError
 from geo_app.reports import FORMATS, MIME, build_report_context, report_bytes
 from geo_app.reports.context import ReportContext, scenarios_for_district
+from layers.errors import PlannerError
 
 RUN_NOW = ""
 """Scenario option meaning: run the Art. 13 model now."""
@@ -181,7 +181,7 @@ def _generate(info: state.ProjectInfo, request: Request, lang: str) -> Generated
         )
         bar.progress(0.9, text=t("reports.progress.render", lang))
         data = rendered_report(info.key, request, context)
-    except (ProjectError, ValueError) as exc:
+    except PlannerError as exc:
         bar.empty()
         st.error(t("reports.failed", lang, error=exc))
         return None

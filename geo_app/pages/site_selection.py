@@ -31,6 +31,7 @@ from geo_app import map_widgets, maps, maps_planning, site_selection, state, ui,
 from geo_app.formatting import local_time
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
+from layers.errors import PlannerError
 
 LAST_RUN = "site_selection_last_run"
 """``st.session_state`` key of the parameters of the last run (a :class:`Params`)."""
@@ -84,7 +85,7 @@ def compute(key: state.FileKey, params: Params) -> Outcome:
     start = time.perf_counter()
     try:
         selection = run(key, params)
-    except (ProjectError, ValueError) as exc:
+    except PlannerError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:  # a solver failure: a message on the page, the traceback in the log
         LOG.exception("site selection failed for %s", params)

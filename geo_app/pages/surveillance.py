@@ -25,6 +25,7 @@ from analysis.surveillance import CameraValidationError, SurveillanceResult
 from geo_app import map_widgets, maps, maps_surveillance, state, ui, workflows
 from geo_app.i18n import t, value_label
 from geo_app.project import Project
+from layers.errors import PlannerError
 from layers.schema import CAMERA_KINDS
 
 LAST_RUN = "surveillance_last_run"
@@ -83,7 +84,7 @@ def compute(key: state.FileKey, params: Params) -> Outcome:
         )
     except CameraValidationError as exc:
         return Outcome(problems=exc.problems)
-    except ValueError as exc:  # unknown district, no public spaces: bilingual messages
+    except PlannerError as exc:  # unknown district, no public spaces: bilingual messages
         return Outcome(error=str(exc))
     return Outcome(result=result, seconds=time.perf_counter() - start)
 
