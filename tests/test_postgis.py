@@ -321,8 +321,16 @@ def test_split_with_effective_date_on_the_database(tmp_path, cluster, demo_url) 
     assert old in set(before["community_id"]) and not set(new) & set(before["community_id"])
     assert old not in set(after["community_id"]) and set(new) <= set(after["community_id"])
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert main(["compliance", demo_url, "--out", str(a), "--as-of", "2026-12-31"]) == 0
-    assert main(["compliance", demo_url, "--out", str(b), "--as-of", EFFECTIVE]) == 0
+    assert (
+        main(
+            ["compliance", demo_url, "--machine-readable", "--out", str(a), "--as-of", "2026-12-31"]
+        )
+        == 0
+    )
+    assert (
+        main(["compliance", demo_url, "--machine-readable", "--out", str(b), "--as-of", EFFECTIVE])
+        == 0
+    )
     ids_a = set(pd.read_csv(a, dtype={"community_id": str})["community_id"])
     ids_b = set(pd.read_csv(b, dtype={"community_id": str})["community_id"])
     assert ids_a - ids_b == {old} and ids_b - ids_a == set(new)
