@@ -14,6 +14,7 @@ name, required/provided/shortfall m2 and the article, every value escaped.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
@@ -99,9 +100,17 @@ def _value(column: str, value: object, lang: str) -> str:
         return t("common.empty", lang)
     if column.endswith("_m2"):
         return _m2(float(value), lang)
+    if column == "status" and isinstance(value, str):
+        return _status_text(value, lang)
     if column == "status":
         return str(display_table(pd.DataFrame({"status": [value]}), lang).iloc[0, 0])
     return maps.format_value("communities", column, value, lang)
+
+
+@functools.lru_cache(maxsize=64)
+def _status_text(value: str, lang: str) -> str:
+    """The verdict shown for a status code (once per code, not once per community)."""
+    return str(display_table(pd.DataFrame({"status": [value]}), lang).iloc[0, 0])
 
 
 def community_verdicts(table, lang: str = "zh") -> dict[str, tuple[str, str]]:
