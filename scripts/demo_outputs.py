@@ -24,9 +24,16 @@ import pyogrio
 
 GEO_APP = str(Path(sys.executable).with_name("geo-app"))
 COMMANDS: dict[str, list[str]] = {
-    "compliance.csv": ["compliance"],
+    "compliance.csv": ["compliance", "--machine-readable"],
     "compliance_en.xlsx": ["compliance", "--lang", "en"],
-    "coverage_500.csv": ["coverage", "--facility-kind", "community_station", "--distance", "500"],
+    "coverage_500.csv": [
+        "coverage",
+        "--machine-readable",
+        "--facility-kind",
+        "community_station",
+        "--distance",
+        "500",
+    ],
     "coverage_10min.gpkg": ["coverage", "--facility-kind", "public_housing", "--minutes", "10"],
     "isochrones.gpkg": [
         "isochrones",
