@@ -18,6 +18,7 @@ from shapely.geometry import Point, box
 from streamlit.testing.v1 import AppTest
 
 from geo_app import site_selection, workflows
+from geo_app.formatting import local_time
 from geo_app.pages import PAGES
 from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project
@@ -326,3 +327,26 @@ def test_hub_defaults_come_from_the_art13_rule(demo_project_path, monkeypatch):
     assert not at.exception
     assert at.checkbox(key="site_same_street").value is True
     assert at.number_input(key="site_distance").value == 500.0
+
+
+def test_saved_scenarios_show_harbin_time_and_no_none(demo_project_path, tmp_path, monkeypatch):
+    path = tmp_path / "p.gpkg"
+    shutil.copy(demo_project_path, path)
+    project = Project.open(path)
+    selection = run_site_selection(project, "hub", district="道外区")
+    save_site_selection(project, selection, "中心站 道外")
+    created = project.scenarios()["created"].iloc[-1]
+    monkeypatch.setenv(ENV_PROJECT, str(path))
+    at = AppTest.from_function(_site_page_with_language, default_timeout=120).run()
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert local_time(created) in set(shown.iloc[:, 1].astype(str))
+    assert not shown.astype(str).isin(["None", "nan"]).any().any()
+
+
+def _site_page_with_language() -> None:
+    from geo_app import ui
+    from geo_app.pages import guarded, site_selection
+
+    ui.language_switch()
+    guarded(site_selection.render)()

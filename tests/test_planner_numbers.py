@@ -115,35 +115,6 @@ def test_times_are_shown_in_asia_shanghai():
     assert local_time(None) == MISSING and local_time("None") == MISSING
 
 
-def test_saved_scenarios_show_harbin_time_and_no_none(demo_project_path, tmp_path, monkeypatch):
-    import shutil
-
-    from streamlit.testing.v1 import AppTest
-
-    path = tmp_path / "p.gpkg"
-    shutil.copy(demo_project_path, path)
-    project = Project.open(path)
-    selection = run_site_selection(project, "hub", district="道外区")
-    from geo_app.site_selection import save_site_selection
-
-    save_site_selection(project, selection, "中心站 道外")
-    created = project.scenarios()["created"].iloc[-1]
-    monkeypatch.setenv(ENV_PROJECT, str(path))
-    at = AppTest.from_function(_site_page, default_timeout=120).run()
-    assert not at.exception
-    shown = at.dataframe[-1].value
-    assert local_time(created) in set(shown.iloc[:, 1].astype(str))
-    assert not shown.astype(str).isin(["None", "nan"]).any().any()
-
-
-def _site_page() -> None:
-    from geo_app import ui
-    from geo_app.pages import guarded, site_selection
-
-    ui.language_switch()
-    guarded(site_selection.render)()
-
-
 # -- one district list ---------------------------------------------------------------------------
 
 
