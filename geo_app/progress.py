@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from typing import Protocol, TextIO
 
-Progress = Callable[[float, str], None]
-"""Progress callback: ``progress(fraction_done, message)``."""
+from layers.progress import Progress, report
 
-
-def report(progress: Progress | None, fraction: float, message: str) -> None:
-    """Call ``progress(fraction, message)`` when a callback is given."""
-    if progress is not None:
-        progress(fraction, message)
+__all__ = ["BarProgress", "Progress", "TextProgress", "report"]
 
 
 class TextProgress:

@@ -28,7 +28,6 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ import shapely
 
 from layers.crs import WGS84
 from layers.errors import PlannerError
+from layers.progress import Progress, report
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,6 @@ WALK_EXCLUDE: tuple[tuple[str, str], ...] = (
 )
 _WALK_EXCLUDE_RE = tuple((tag, re.compile(pattern)) for tag, pattern in WALK_EXCLUDE)
 
-Progress = Callable[[float, str], None]
-"""Progress callback: ``progress(fraction_done, message)``."""
-
 
 class NetworkError(PlannerError, ValueError):
     """The walking network cannot be loaded; the message says why, in zh and en."""
@@ -104,11 +101,6 @@ def is_walkable(tags: dict[str, str]) -> bool:
     return True
 
 
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(fraction, message)
-
-
 def _empty_graph(**attrs: Any) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     G.graph.update({"crs": WGS84, "created_with": "harbin-community-planner", **attrs})
@@ -131,7 +123,7 @@ def _read_osm_ways(path: Path, progress: Progress | None) -> tuple[list, dict, d
     runs: list[tuple[int, dict[str, str], list[int]]] = []
     coords: dict[int, tuple[float, float]] = {}
     dropped = {"missing_node_refs": 0, "ways_trimmed": 0, "ways_dropped": 0}
-    _report(progress, 0.05, "读取 OSM 文件 / reading the OSM file")
+    report(progress, 0.05, "读取 OSM 文件 / reading the OSM file")
     processor = osmium.FileProcessor(str(path)).with_locations()
     processor = processor.with_filter(osmium.filter.KeyFilter("highway"))
     for obj in processor:
@@ -223,7 +215,7 @@ def _load_osm_file(path: Path, retain_all: bool, progress: Progress | None) -> n
         raise NetworkError(
             f"OSM 文件 {path} 中没有可步行的道路 / the OSM file {path} has no walkable ways"
         )
-    _report(progress, 0.6, "构建路网 / building the graph")
+    report(progress, 0.6, "构建路网 / building the graph")
     G = _graph_from_runs(runs, coords, source=str(path))
     dropped["small_component_nodes"] = 0 if retain_all else _largest_component(G)
     G.graph["dropped"] = dropped
@@ -389,11 +381,11 @@ def load_walking_network(
         elif suffix in GRAPHML_SUFFIXES:
             import osmnx as ox
 
-            _report(progress, 0.1, "读取 GraphML / reading GraphML")
+            report(progress, 0.1, "读取 GraphML / reading GraphML")
             G = ox.load_graphml(path)
             G.graph.setdefault("dropped", {})
         elif suffix in GPKG_SUFFIXES:
-            _report(progress, 0.1, "读取项目路网图层 / reading the project's network layers")
+            report(progress, 0.1, "读取项目路网图层 / reading the project's network layers")
             G = _load_gpkg(path)
         elif path.exists():
             raise NetworkError(
@@ -401,11 +393,11 @@ def load_walking_network(
                 f"unsupported network file: {path.name} (use .osm .osm.pbf .graphml .gpkg)"
             )
         elif isinstance(source, str):
-            _report(progress, 0.1, f"在线下载 {source} / downloading {source}")
+            report(progress, 0.1, f"在线下载 {source} / downloading {source}")
             G = _load_online(source, retain_all)
         else:
             raise FileNotFoundError(f"文件不存在:{path} / file not found: {path}")
-        _report(progress, 1.0, "路网已载入 / network loaded")
+        report(progress, 1.0, "路网已载入 / network loaded")
         return G
     raise NetworkError(
         f"无法识别的路网来源:{type(source).__name__} / unknown network source: "

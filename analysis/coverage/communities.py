@@ -12,12 +12,12 @@ import pandas as pd
 from analysis.coverage.options import (
     DEFAULT_OPTIONS,
     CoverageOptions,
-    Progress,
     _method,
     facilities_of_kind,
 )
 from analysis.distances import METHOD_EUCLIDEAN, point_distances, snap_points
 from layers.errors import InputValueError
+from layers.progress import Progress
 
 COMMUNITY_TABLE_COLUMNS: tuple[str, ...] = (
     "community_id",

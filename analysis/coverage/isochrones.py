@@ -14,7 +14,6 @@ from analysis.coverage.options import (
     DEFAULT_BUFFER_M,
     DEFAULT_OPTIONS,
     CoverageOptions,
-    Progress,
     _facility_labels,
     _metric_crs,
     facilities_of_kind,
@@ -31,6 +30,7 @@ from analysis.distances import (
 from analysis.distances.snapping import _edge_table
 from layers.crs import WGS84
 from layers.errors import InputValueError
+from layers.progress import Progress
 
 
 def _sub_lines(geoms: np.ndarray, f0: np.ndarray, f1: np.ndarray) -> np.ndarray:

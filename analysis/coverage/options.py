@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -28,9 +28,6 @@ DEFAULT_WALK_SPEED_KMH = 4.0
 
 DEFAULT_BUFFER_M = 30.0
 """Half-width of the band drawn around reached network pieces in an isochrone polygon."""
-
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

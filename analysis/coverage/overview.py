@@ -14,11 +14,11 @@ from analysis.coverage.isochrones import isochrones
 from analysis.coverage.options import (
     DEFAULT_BUFFER_M,
     CoverageOptions,
-    Progress,
     _method,
 )
 from analysis.distances import DEFAULT_DETOUR
 from layers.crs import WGS84
+from layers.progress import Progress
 
 
 @dataclass

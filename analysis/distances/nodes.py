@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
@@ -14,8 +14,7 @@ from analysis.distances._chain_search import chain_dijkstra_numba
 from analysis.distances._kernels import _dijkstra_numba, numba
 from analysis.distances.graph import CSRGraph, graph_to_csr
 from layers.errors import InputValueError
-
-Progress = Callable[[float, str], None]
+from layers.progress import Progress
 
 PILOT_SOURCES = 100
 """Sources searched first to size the output buffers of a big query."""

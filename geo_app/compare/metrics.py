@@ -13,7 +13,7 @@ are read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,8 +43,7 @@ from geo_app.workflows import (
     project_standard,
     project_surveillance,
 )
-
-Progress = Callable[[float, str], None]
+from layers.progress import Progress
 
 
 @dataclass(frozen=True)

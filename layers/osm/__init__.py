@@ -57,8 +57,8 @@ from layers.osm._reader import (
     OsmImportError,
     Progress,
     _read,
-    _report,
 )
+from layers.progress import report as report_progress
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -137,9 +137,9 @@ def read_osm_layers(
     frame = shapely.box(minx, miny, maxx, maxy)
     crs = metric_crs((minx + maxx) / 2, (miny + maxy) / 2)
 
-    _report(progress, 0.35, "行政区划 / administrative boundaries")
+    report_progress(progress, 0.35, "行政区划 / administrative boundaries")
     districts, streets = _build_admin(raw, frame, counts, report, district_classes)
-    _report(progress, 0.45, "建筑、居住区、设施 / buildings, communities, facilities")
+    report_progress(progress, 0.45, "建筑、居住区、设施 / buildings, communities, facilities")
     feats = _features(raw, frame, counts)
     buildings = _build_buildings(feats)
     communities = _build_communities(feats, buildings, streets, districts, crs, params, counts)
@@ -157,7 +157,7 @@ def read_osm_layers(
         "buildings": buildings,
     }
     if network:
-        _report(progress, 0.6, "步行路网 / walking network")
+        report_progress(progress, 0.6, "步行路网 / walking network")
         nodes, edges = _load_network(path, counts, progress)
         if nodes is not None:
             layers["network_nodes"] = nodes
@@ -165,7 +165,7 @@ def read_osm_layers(
     layers = {k: v for k, v in layers.items() if not v.empty}
     report = _report_lines(layers, counts) + report
     metadata = _metadata(path, raw.bbox, params, crs)
-    _report(progress, 1.0, "完成 / done")
+    report_progress(progress, 1.0, "完成 / done")
     return OsmImport(layers, metadata, report, raw.bbox, counts)
 
 

@@ -38,8 +38,8 @@ from layers.osm._reader import (
     _osm_id,
     _point_join,
     _Raw,
-    _report,
 )
+from layers.progress import report
 from layers.schema import FACILITY_KIND_LABELS
 
 
@@ -383,7 +383,7 @@ def _load_network(path: Path, counts: Counter, progress: Progress | None):
     from layers.network import load_walking_network, network_to_layers
 
     def sub(fraction: float, message: str) -> None:
-        _report(progress, 0.6 + 0.35 * fraction, message)
+        report(progress, 0.6 + 0.35 * fraction, message)
 
     # the network module warns about clipped ways; the import report states the same counts
     logger = logging.getLogger("layers.network")

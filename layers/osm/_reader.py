@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +14,10 @@ import pandas as pd
 
 from layers.crs import WGS84
 from layers.errors import PlannerError
+from layers.progress import Progress, report
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 
-Progress = Callable[[float, str], None]
 
 FACILITY_TAGS: dict[tuple[str, str], str] = {
     ("amenity", "community_centre"): "community_station",
@@ -213,12 +213,12 @@ def _unreadable(path: Path, exc: Exception) -> OsmImportError:
 def _read(path: Path, progress: Progress | None) -> _Raw:
     import osmium
 
-    _report(progress, 0.02, "读取关系 / reading relations")
+    report(progress, 0.02, "读取关系 / reading relations")
     try:
         boundaries, multipolygons, header_bbox = _read_relations(path)
     except (RuntimeError, osmium.InvalidLocationError) as exc:  # unreadable files
         raise _unreadable(path, exc) from exc
-    _report(progress, 0.08, "读取节点和路径 / reading nodes and ways")
+    report(progress, 0.08, "读取节点和路径 / reading nodes and ways")
     try:
         nodes, ways, way_coords, hint_points = _read_nodes_and_ways(path, boundaries, multipolygons)
         bbox = header_bbox or _node_extent(path)
@@ -319,11 +319,6 @@ def _node_extent(path: Path) -> tuple[float, float, float, float] | None:
     if not lons:
         return None
     return (min(lons), min(lats), max(lons), max(lats))
-
-
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(fraction, message)
 
 
 # -- row helpers ------------------------------------------------------------------------

@@ -6,8 +6,6 @@ site selection run for the report and to the district metrics (:mod:`geo_app.com
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from analysis.hubs import hub_rule
@@ -15,6 +13,7 @@ from geo_app import workflows
 from geo_app.formatting import TIME_FORMAT, now_local
 from geo_app.headlines import shortfall_link
 from geo_app.i18n import normalise_lang, value_label
+from geo_app.progress import Progress
 from geo_app.project import Project, ProjectError
 from geo_app.reports.context._format import lbl
 from geo_app.reports.context.appendix import appendix_table
@@ -32,8 +31,6 @@ from geo_app.reports.context.model import HEADINGS, ReportContext, ReportInputs
 from geo_app.reports.context.sites import choose_sites, scenario_facts, site_tables
 from geo_app.reports.context.summary import Headline, headline, metrics_table
 from geo_app.site_selection import SiteSelection
-
-Progress = Callable[[float, str], None]
 
 
 def _saved_scenario(
