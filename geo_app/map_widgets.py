@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -126,3 +127,53 @@ def export_buttons(
             on_click="ignore",
             icon=":material/map:",
         )
+
+
+@dataclass(frozen=True)
+class PlanningMapPanel:
+    """What differs between the planning pages' maps (coverage, site selection)."""
+
+    key: str
+    """Widget key of the map; the basemap select box and the export buttons derive theirs."""
+    focus: tuple[str, ...]
+    """Layers the map opens on (see :func:`geo_app.maps_planning.planning_map`)."""
+    legend_title_key: str
+    title_key: str
+    focus_share: float = 0.96
+
+
+def show_planning_map(
+    panel: PlanningMapPanel,
+    views: Sequence[LayerView],
+    basemap_name: str,
+    cache_key: tuple,
+    lang: str,
+) -> None:
+    """A planning page's map: cached drawing with the chosen basemap, then the export buttons."""
+    from geo_app import maps_planning, ui
+
+    choice = basemap_choice(basemap_name, lang)
+    assets = ui.leaflet_base_url()
+    ui.show_map(
+        lambda: maps_planning.planning_map(
+            views,
+            lang=lang,
+            basemap=choice,
+            assets=assets,
+            focus=panel.focus,
+            legend_title_key=panel.legend_title_key,
+            focus_share=panel.focus_share,
+        ),
+        height=maps.MAP_HEIGHT,
+        key=panel.key,
+        cache_key=(*cache_key, basemap_name),
+    )
+    focus = [v for v in views if v.name in panel.focus]
+    export_buttons(
+        views,
+        lang,
+        panel.key,
+        t(panel.title_key, lang),
+        lambda name: maps_planning.layer_title(name, lang),
+        maps.focus_bounds(focus or views, share=panel.focus_share),
+    )

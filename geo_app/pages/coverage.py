@@ -93,6 +93,11 @@ def map_views(key: state.FileKey, params: Params, lang: str) -> list[maps.LayerV
     )
 
 
+COVERAGE_MAP = map_widgets.PlanningMapPanel(
+    "coverage_map", maps_planning.COVERAGE_FOCUS, "coverage.legend_title", "coverage.map_title", 0.8
+)
+
+
 def _kind_counts() -> dict[str, int]:
     layers = state.load_layers(("facilities",))
     if "facilities" not in layers or "kind" not in layers["facilities"].columns:
@@ -281,32 +286,10 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     col_title.subheader(t("coverage.map_title", lang))
     basemap = map_widgets.basemap_select(lang, "coverage_basemap", col_base)
     st.caption(t("coverage.map_caption", lang, distance=params.distance_m))
-    assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
-    choice = map_widgets.basemap_choice(basemap, lang)
-    ui.show_map(
-        lambda: maps_planning.planning_map(
-            views,
-            lang=lang,
-            basemap=choice,
-            assets=assets,
-            focus=maps_planning.COVERAGE_FOCUS,
-            legend_title_key="coverage.legend_title",
-            focus_share=0.8,
-        ),
-        height=maps.MAP_HEIGHT,
-        key="coverage_map",
-        cache_key=("coverage", info.key, params, lang, basemap),
-    )
-    focus = [v for v in views if v.name in maps_planning.COVERAGE_FOCUS]
-    map_widgets.export_buttons(
-        views,
-        lang,
-        "coverage_map",
-        t("coverage.map_title", lang),
-        lambda name: maps_planning.layer_title(name, lang),
-        maps.focus_bounds(focus or views, share=0.8),
+    map_widgets.show_planning_map(
+        COVERAGE_MAP, views, basemap, ("coverage", info.key, params, lang), lang
     )
 
     tabs = st.tabs(

@@ -65,6 +65,11 @@ class Outcome:
     seconds: float = 0.0
 
 
+SITE_MAP = map_widgets.PlanningMapPanel(
+    "site_map", maps_planning.SITE_FOCUS, "site_selection.legend_title", "site_selection.map_title"
+)
+
+
 def run(key: state.FileKey, params: Params) -> site_selection.SiteSelection:
     """:func:`~geo_app.site_selection.run_site_selection` of the file version ``key``."""
     return site_selection.run_site_selection(
@@ -309,31 +314,10 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     col_title.subheader(t("site_selection.map_title", lang))
     basemap = map_widgets.basemap_select(lang, "site_basemap", col_base)
     st.caption(t("site_selection.map_caption", lang))
-    assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_widgets.with_verdicts(map_views(info.key, params, lang), lang)
-    choice = map_widgets.basemap_choice(basemap, lang)
-    ui.show_map(
-        lambda: maps_planning.planning_map(
-            views,
-            lang=lang,
-            basemap=choice,
-            assets=assets,
-            focus=maps_planning.SITE_FOCUS,
-            legend_title_key="site_selection.legend_title",
-        ),
-        height=maps.MAP_HEIGHT,
-        key="site_map",
-        cache_key=("site_selection", info.key, params, lang, basemap),
-    )
-    focus = [v for v in views if v.name in maps_planning.SITE_FOCUS]
-    map_widgets.export_buttons(
-        views,
-        lang,
-        "site_map",
-        t("site_selection.map_title", lang),
-        lambda name: maps_planning.layer_title(name, lang),
-        maps.focus_bounds(focus or views, share=0.96),
+    map_widgets.show_planning_map(
+        SITE_MAP, views, basemap, ("site_selection", info.key, params, lang), lang
     )
 
     stem = info.path.stem + f"_{params.model}"
