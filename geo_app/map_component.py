@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
+from geo_app import folium_literal  # noqa: F401  (data in a map is never a template)
+
 RETURNED_OBJECTS: tuple[str, ...] = ()
 """What the map reports back to the page: nothing, so pan and zoom never rerun the page."""
 

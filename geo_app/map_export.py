@@ -26,8 +26,8 @@ from geo_app.basemap import BASE_COLOURS, OfflineBasemap
 from geo_app.i18n import layer_label, normalise_lang, t
 from geo_app.maps import COLOUR_FIELD, LayerView, focus_bounds
 from geo_app.reports.static_map import (
-    cjk_font,
     date_note,
+    figure_rc,
     north_arrow,
     scale_bar,
     shortfall_handles,
@@ -203,13 +203,7 @@ def export_map(
     if box is None:
         raise ValueError(t("map_export.empty", lang))
     crs = metric_crs((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    family = cjk_font()
-    rc = {
-        "font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "pdf.fonttype": 42,
-    }
-    with plt.rc_context(rc):
+    with plt.rc_context(figure_rc(**{"pdf.fonttype": 42})):
         fig, ax = plt.subplots(figsize=options.size, dpi=options.dpi)
         _draw_base(ax, base, crs)
         drawn = []

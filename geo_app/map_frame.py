@@ -23,6 +23,7 @@ from branca.element import Element, MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 
+from geo_app import folium_literal  # noqa: F401  (data in a map is never a template)
 from geo_app.i18n import t
 
 LEAFLET_DIR = Path(__file__).resolve().parent / "static" / "leaflet"

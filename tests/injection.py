@@ -17,6 +17,18 @@ PAYLOADS = (
     '"><img src=x onerror=alert(1)>',
     "javascript:alert(1)",
 )
+TEMPLATE_PAYLOADS = (
+    "{{7*7}}",
+    "{{ lipsum.__globals__.os.mkdir(lipsum.__globals__.os.environ.GEO_APP_TEST_MARKER) }}",
+    "{{ lipsum.__globals__.os.getpid() }}",
+    "{{ 未闭合",
+    "{% if %}{#",
+    "$\\undefinedcmd$",
+)
+"""Server-side template payloads (issue 23): evaluated by Jinja they would print 49, create
+the folder named by ``$GEO_APP_TEST_MARKER``, print the process id or stop the render with a
+syntax error; the last is a matplotlib mathtext error. Shown literally they do nothing."""
+MARKER_ENV = "GEO_APP_TEST_MARKER"
 KEEP = "道外区"
 TEXT_FIELDS = {
     "districts": ("name",),
@@ -39,9 +51,9 @@ INJECTED_NODES = """() => [
 ]"""
 
 
-def inject(source: Path, target: Path) -> dict[str, int]:
-    """Copy the project ``source`` to ``target`` with payloads in every layer's text fields;
-    returns the number of rows changed per layer."""
+def inject(source: Path, target: Path, payloads: tuple[str, ...] = PAYLOADS) -> dict[str, int]:
+    """Copy the project ``source`` to ``target`` with ``payloads`` in every layer's text
+    fields; returns the number of rows changed per layer."""
     from geo_app.project import Project
 
     shutil.copyfile(source, target)
@@ -57,7 +69,7 @@ def inject(source: Path, target: Path) -> dict[str, int]:
             keep = {KEEP, *project.settings.district_classes}
             rows = frame.index[~frame["name"].isin(keep)]
         for i, row in enumerate(rows):
-            payload = PAYLOADS[i % len(PAYLOADS)]
+            payload = payloads[i % len(payloads)]
             for field in fields:
                 value = frame.at[row, field]
                 frame.at[row, field] = payload + ("" if value is None else str(value))

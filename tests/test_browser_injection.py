@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, map_frame, streamlit_server
-from injection import INJECTED_NODES, KEEP, PAYLOADS, inject
+from injection import INJECTED_NODES, KEEP, MARKER_ENV, PAYLOADS, TEMPLATE_PAYLOADS, inject
 
 pytestmark = BROWSER_MARKS
 
@@ -33,12 +33,12 @@ FIND_MAP = """() => {
 
 # hover and click up to ``limit`` features per layer whose data hold a payload, one after the
 # other (the tooltip and popup are bound to the layer's GeoJSON group); return what they show
-OPEN_PAYLOAD_FEATURES = """(limit) => {
+OPEN_PAYLOAD_FEATURES = """([limit, needle]) => {
     const seen = new Map();
     const shown = [];
     const features = [];
     window.map.eachLayer((layer) => {
-        if (layer.feature && JSON.stringify(layer.feature.properties).includes("alert(1)")) {
+        if (layer.feature && JSON.stringify(layer.feature.properties).includes(needle)) {
             features.push(layer);
         }
     });
@@ -100,7 +100,7 @@ def test_explorer_and_compliance_show_payloads_as_text(evil_project, tmp_path):
         legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
         switched = frame.evaluate(SHOW_ALL_OVERLAYS)
         page.wait_for_timeout(3000)  # the switched-on overlays draw
-        shown = frame.evaluate(OPEN_PAYLOAD_FEATURES, 12)
+        shown = frame.evaluate(OPEN_PAYLOAD_FEATURES, [12, "alert(1)"])
         page.wait_for_timeout(1000)
         explorer_nodes = _injected_nodes(page)
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
@@ -110,7 +110,7 @@ def test_explorer_and_compliance_show_payloads_as_text(evil_project, tmp_path):
         frame = map_frame(page)
         frame.wait_for_selector(".leaflet-container", timeout=90_000)
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-        compliance_shown = frame.evaluate(OPEN_PAYLOAD_FEATURES, 12)
+        compliance_shown = frame.evaluate(OPEN_PAYLOAD_FEATURES, [12, "alert(1)"])
         page.wait_for_timeout(1500)
         compliance_nodes = _injected_nodes(page)
 
@@ -146,7 +146,7 @@ def test_html_report_shows_payloads_as_text(evil_project, tmp_path):
         assert report_map is not None, "the report's interactive map did not load"
         report_map.evaluate(SHOW_ALL_OVERLAYS)
         page.wait_for_timeout(1500)
-        shown = report_map.evaluate(OPEN_PAYLOAD_FEATURES, 12)
+        shown = report_map.evaluate(OPEN_PAYLOAD_FEATURES, [12, "alert(1)"])
         page.wait_for_timeout(1000)
         nodes = _injected_nodes(page)
 
@@ -154,3 +154,39 @@ def test_html_report_shows_payloads_as_text(evil_project, tmp_path):
     assert nodes == [0, 0, 0]
     assert _shown_payloads([body]) >= {PAYLOADS[0], PAYLOADS[1]}  # tables name communities
     assert len(shown) >= 5 and _shown_payloads(shown)
+
+
+def test_html_report_map_popups_show_template_payloads_literally(
+    demo_project_path, tmp_path, monkeypatch
+):
+    """Issue 23: names such as ``{{7*7}}`` open in the report map's popups and tooltips as
+    typed (not ``49``), and the marker payload created nothing while the report was built."""
+    from geo_app.project import Project
+    from geo_app.reports import build_report_context, render_report
+
+    marker = tmp_path / "TEMPLATE_RAN"
+    monkeypatch.setenv(MARKER_ENV, str(marker))
+    evil = tmp_path / "evil_template.gpkg"
+    inject(demo_project_path, evil, TEMPLATE_PAYLOADS)
+    context = build_report_context(Project.open(evil), KEEP)
+    path = render_report(context, "html", tmp_path / "report.html")
+    assert not marker.exists()
+    with chromium_page(1400, 1400) as page:
+        page.goto(path.as_uri(), wait_until="load")
+        report_map = None
+        for _ in range(120):
+            report_map = next(
+                (f for f in page.frames if f != page.main_frame and f.evaluate(FIND_MAP)),
+                None,
+            )
+            if report_map is not None:
+                break
+            page.wait_for_timeout(250)
+        assert report_map is not None, "the report's interactive map did not load"
+        report_map.evaluate(SHOW_ALL_OVERLAYS)
+        page.wait_for_timeout(1500)
+        shown = report_map.evaluate(OPEN_PAYLOAD_FEATURES, [40, "{{"])
+    assert len(shown) >= 5
+    literal = [p for p in TEMPLATE_PAYLOADS if any(p in text for text in shown)]
+    assert TEMPLATE_PAYLOADS[0] in literal and len(literal) >= 3, shown[:5]
+    assert not any(text.startswith("49") for text in shown)

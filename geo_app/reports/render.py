@@ -23,7 +23,7 @@ import geopandas as gpd
 import jinja2
 import numpy as np
 
-from geo_app import maps, maps_planning
+from geo_app import folium_literal, maps, maps_planning  # noqa: F401  (folium_literal: data in a map is never a template)
 from geo_app.i18n import t
 from geo_app.reports.context import ReportContext, ReportTable
 from geo_app.reports.static_map import STATUS_COLOURS, static_map_png

@@ -6,7 +6,7 @@ as on every page; by compliance status when the shortfall is not known), street 
 outlines drawn, the chosen sites numbered as in the
 sites table with orange lines to the communities they serve, other candidate sites as small
 grey dots; a legend, a scale bar and a north arrow. :func:`scale_bar`, :func:`north_arrow`,
-:func:`date_note` and :func:`cjk_font` also serve the map export of the pages
+:func:`date_note` and :func:`figure_rc` also serve the map export of the pages
 (:mod:`geo_app.map_export`). Labels use the Noto CJK fonts of Debian
 (``fonts-noto-cjk``), so Chinese names show in the PDF and Word reports.
 """
@@ -64,6 +64,23 @@ def cjk_font() -> str | None:
         names = {f.name for f in font_manager.fontManager.ttflist}
         return CJK_FAMILY if CJK_FAMILY in names else None
     return CJK_FAMILY
+
+
+def figure_rc(**extra) -> dict:
+    """matplotlib settings of every static map: the CJK font, and text drawn as it is written.
+
+    ``text.parse_math`` off: a name or title with ``$...$`` (a district, a planner's title) is
+    printed literally instead of being parsed as mathtext (which also fails on an unknown
+    command such as ``$\\x$``).
+    """
+    family = cjk_font()
+    return {
+        "font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "text.parse_math": False,
+        "text.usetex": False,
+        **extra,
+    }
 
 
 def _nice_length(span_m: float) -> float:
@@ -292,7 +309,6 @@ def render_static_map(
     Drawn in the metric CRS of the district (CGCS2000 Gauss-Kruger in China) so that the scale
     bar is true; works without internet (no tiles).
     """
-    family = cjk_font()
     district = layers["district"]
     centre = district.to_crs("EPSG:4326").geometry.union_all().centroid
     crs = metric_crs(centre.x, centre.y)
@@ -303,11 +319,7 @@ def render_static_map(
             return None
         return frame.to_crs(crs)
 
-    rc = {
-        "font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
-        "axes.unicode_minus": False,
-    }
-    with plt.rc_context(rc):
+    with plt.rc_context(figure_rc()):
         fig, ax = plt.subplots(figsize=size, dpi=dpi)
         present: dict[str, bool] = {}
         comm = prj("communities")

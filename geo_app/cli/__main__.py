@@ -1,0 +1,7 @@
+"""``python -m geo_app.cli``: the ``geo-app`` command (for a checkout without the console script)."""
+
+import sys
+
+from geo_app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,236 @@
+"""No text from data is ever evaluated as a template (issue 23, item 1).
+
+branca renders each folium element to text and compiled that text again as a Jinja template, so
+a community named ``{{7*7}}`` showed as ``49`` on the HTML report's map, a name reaching Python
+objects ran code, and an unbalanced ``{{`` stopped the report with a ``TemplateSyntaxError``.
+Here the payloads of :data:`injection.TEMPLATE_PAYLOADS` are imported into a demo copy through
+``geo-app import``; the HTML, PDF and Word reports (CLI), the app's report page and every map kind
+of the pages must show them literally, and the marker folder that one payload would create must
+not appear. The report map's popups are opened in Chromium in ``test_browser_injection.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from injection import KEEP, MARKER_ENV, TEMPLATE_PAYLOADS, TEXT_FIELDS, inject
+
+from geo_app.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+LITERAL = TEMPLATE_PAYLOADS[0]  # {{7*7}}
+IMPORTED_LAYERS = ("communities", "streets", "facilities", "boiler_rooms", "candidate_sites")
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "geo_app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def marker(tmp_path_factory) -> Path:
+    """The folder the marker payload would create if a template ran."""
+    return tmp_path_factory.mktemp("marker") / "TEMPLATE_RAN"
+
+
+@pytest.fixture(scope="module")
+def env(marker) -> dict[str, str]:
+    return {**os.environ, MARKER_ENV: str(marker), "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture(scope="module")
+def evil_project(demo_project_path, tmp_path_factory, env) -> Path:
+    """A demo copy whose names hold the template payloads, imported by ``geo-app import``."""
+    folder = tmp_path_factory.mktemp("template_injection")
+    scratch = folder / "scratch.gpkg"
+    inject(demo_project_path, scratch, TEMPLATE_PAYLOADS)
+    target = folder / "evil.gpkg"
+    shutil.copyfile(demo_project_path, target)
+    source = Project.open(scratch)
+    for layer in IMPORTED_LAYERS:
+        file = folder / f"{layer}.geojson"
+        source.layer(layer).to_file(file, driver="GeoJSON")
+        done = _cli("import", str(target), layer, str(file), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    names = Project.open(target).layer("communities")["name"]
+    assert names.str.startswith(LITERAL).any()
+    return target
+
+
+def _shown(payload: str, text: str) -> bool:
+    """``payload`` in ``text`` as it is or as JSON writes it (``\\uXXXX`` for non-ASCII)."""
+    return payload in text or json.dumps(payload)[1:-1] in text
+
+
+def _assert_nothing_ran(marker: Path) -> None:
+    assert not marker.exists(), "a template in the data ran on the server"
+
+
+def test_branca_elements_keep_their_text():
+    """``Element(text)`` (what branca makes of every rendered macro) is not compiled."""
+    import folium
+    from branca.element import Div, Element
+
+    from geo_app import folium_literal
+
+    assert folium_literal.installed()
+    assert Element("{{7*7}} {% if %}").render() == "{{7*7}} {% if %}"
+    m = folium.Map(tiles=None)
+    folium.Marker([45.7, 126.6], tooltip="{{7*7}}", popup=folium.Popup("{{ 8*8 }}")).add_to(m)
+    folium.GeoJson(
+        {"type": "Point", "coordinates": [126.6, 45.7]},
+        tooltip="{{ 9*9 }}",
+        popup=folium.Popup(folium.IFrame("{% if %}"), max_width=200),
+    ).add_to(m)
+    html = m.get_root().render()
+    for text in ("{{7*7}}", "{{ 8*8 }}", "{{ 9*9 }}"):
+        assert text in html
+    assert not re.search(r"\b(49|64|81)\b", html)
+    # the one real template string branca gives an Element still works
+    div = Div()
+    div.html.add_child(Element("<b>x</b>"))
+    assert "<b>x</b>" in div.html.render()
+
+
+def test_every_module_that_imports_folium_installs_the_guard():
+    """A map can only be built after the guard is in place: each module importing folium (or
+    branca) imports ``geo_app.folium_literal`` itself or through the map frame."""
+    importers = []
+    for path in (ROOT / "geo_app").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n.split(".")[0] in {"folium", "branca"} for n in names):
+                importers.append(".".join(path.relative_to(ROOT).with_suffix("").parts))
+                break
+    assert len(importers) >= 5
+    code = (
+        "import importlib, sys\n"
+        f"for name in {sorted(set(importers))!r}:\n"
+        "    importlib.import_module(name.removesuffix('.__init__'))\n"
+        "import branca.element\n"
+        "sys.exit(0 if getattr(branca.element.Element, '_geo_app_literal', False) else 3)\n"
+    )
+    for name in sorted(set(importers)):
+        one = code.replace(f"{sorted(set(importers))!r}", repr([name]))
+        done = subprocess.run(
+            [sys.executable, "-c", one], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr[-500:]}"
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_cli_reports_show_template_payloads_literally(evil_project, env, marker, tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    done = _cli(
+        "report",
+        str(evil_project),
+        "--district",
+        KEEP,
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    _assert_nothing_ran(marker)
+    if fmt == "html":
+        text = out.read_text(encoding="utf-8")
+        # in the map's GeoJSON and in the tables
+        assert all(_shown(p, text) for p in TEMPLATE_PAYLOADS)
+    elif fmt == "pdf":
+        if not shutil.which("pdftotext"):
+            pytest.skip("poppler-utils 未安装 / not installed")
+        text = subprocess.run(
+            ["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert LITERAL in text.replace(" ", "")
+    else:
+        with zipfile.ZipFile(out) as zf:
+            xml = zf.read("word/document.xml").decode("utf-8")
+        assert LITERAL in xml
+
+
+def test_app_report_page_shows_template_payloads_literally(evil_project, marker, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo_app.paths import ENV_PROJECT
+
+    monkeypatch.setenv(ENV_PROJECT, str(evil_project))
+    monkeypatch.setenv(MARKER_ENV, str(marker))
+    monkeypatch.setenv("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+    def page() -> None:
+        from geo_app import ui
+        from geo_app.pages import guarded, reports
+
+        ui.language_switch()
+        guarded(reports.render)()
+
+    app = AppTest.from_function(page, default_timeout=300).run()
+    app.selectbox(key="reports_district").set_value("230104")
+    app.radio(key="reports_format").set_value("html")
+    app.button(key="reports_generate").click().run()
+    assert not app.exception
+    assert not app.error
+    from geo_app.pages import reports
+
+    files = [f for built in reports._built_reports().values() for f in built.files.values()]
+    assert files, "the page rendered no report"
+    text = files[-1].decode("utf-8")
+    assert all(_shown(p, text) for p in TEMPLATE_PAYLOADS)
+    _assert_nothing_ran(marker)
+
+
+def test_page_maps_show_template_payloads_literally(evil_project, marker, monkeypatch):
+    """Explorer, compliance, coverage and site-selection maps as the pages render them."""
+    from geo_app import maps
+    from geo_app.map_component import render_map
+    from geo_app.workflows import project_compliance
+
+    monkeypatch.setenv(MARKER_ENV, str(marker))
+    project = Project.open(evil_project)
+    layers = {name: project.layer(name) for name in TEXT_FIELDS if project.has_layer(name)}
+    rendered = render_map(maps.explorer_map(layers, basemap="offline", assets="inline"))
+    shown = rendered.script + rendered.header + rendered.html
+    assert all(_shown(p, shown) for p in TEMPLATE_PAYLOADS)
+    # the report map, fully rendered (the path where branca compiled the text again)
+    from geo_app.reports import build_report_context, render_report
+
+    context = build_report_context(project, KEEP)
+    out = render_report(context, "html", Path(marker).parent / "page.html")
+    assert LITERAL in out.read_text(encoding="utf-8")
+    assert project_compliance(project).communities["name"].str.contains(re.escape(LITERAL)).any()
+    _assert_nothing_ran(marker)
+
+
+def test_static_map_prints_mathtext_literally(evil_project, tmp_path):
+    """A district title with ``$\\undefinedcmd$`` (mathtext) is drawn as text, not parsed."""
+    from geo_app.map_export import ExportOptions, export_map
+    from geo_app.maps import prepare_layers
+
+    project = Project.open(evil_project)
+    views = prepare_layers({"communities": project.layer("communities")}, "zh")
+    data = export_map(views, ExportOptions(title=TEMPLATE_PAYLOADS[5] + " 标题"))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
