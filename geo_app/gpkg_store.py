@@ -13,6 +13,7 @@ through :meth:`geo_app.project.Project.locked`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -27,12 +28,23 @@ import filelock
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from geo_app.store import SETTINGS_TABLE, ProjectError, ProjectStore, settings_frame
 from layers.crs import WGS84
 
 LOCK_TIMEOUT_S = 120.0
 """How long a save waits for another writer of the same project before giving up."""
+
+SPACE_MARGIN_BYTES = 8 * 1024 * 1024
+"""Free space a save keeps in hand beyond the copy and the estimated new data."""
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+"""How a full disk shows in ``OSError`` numbers and in SQLite/GDAL messages."""
+
+_INTEGRITY: dict[tuple, str | None] = {}
+"""``PRAGMA quick_check`` results by (path, mtime, size): a file is checked once per version."""
 
 
 class _WriteLock:
@@ -124,6 +136,7 @@ class GeoPackageStore(ProjectStore):
     def clear(self) -> None:
         """Delete the file (under the write lock, before a new project is written)."""
         with self.locked():
+            self._check_writable(0)
             self.path.unlink(missing_ok=True)
 
     def _check_readable(self) -> None:
@@ -138,6 +151,23 @@ class GeoPackageStore(ProjectStore):
         if head != b"SQLite format 3\x00":
             raise ProjectError(
                 f"{self.path} 不是 GeoPackage 项目文件 / {self.path} is not a GeoPackage project file"
+            )
+        self._check_integrity()
+
+    def _check_integrity(self) -> None:
+        """Refuse a damaged file (``PRAGMA quick_check``, once per file version)."""
+        stat = self.path.stat()
+        key = (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key not in _INTEGRITY:
+            _INTEGRITY[key] = integrity_problem(self.path)
+        problem = _INTEGRITY[key]
+        if problem is not None:
+            raise ProjectError(
+                f"项目文件 {self.path.name} 已损坏({problem}),为免算错,不读取也不写入;"
+                f"请用备份副本替换它(或用 sqlite3 的 .recover 抢救数据后另存)/ "
+                f"project file {self.path.name} is damaged ({problem}); it is neither read nor "
+                f"written, so that nothing is computed from it; restore a backup copy (or "
+                f"rescue the data with sqlite3's .recover into a new file)"
             )
 
     def list_layers(self) -> list[str]:
@@ -184,6 +214,26 @@ class GeoPackageStore(ProjectStore):
         with _write_lock(self.path).hold(self.lock_timeout, self.path):
             yield
 
+    def _check_writable(self, extra_bytes: int) -> None:
+        """Before a save: the project is intact, not read-only, and its folder has the space
+        for the temporary copy plus ``extra_bytes`` of new data."""
+        size = 0
+        if self.path.exists():
+            self._check_readable()
+            mode = self.path.stat().st_mode
+            if not mode & 0o222 or not os.access(self.path, os.W_OK):
+                raise ProjectError(
+                    f"项目文件 {self.path.name} 是只读的,未保存任何内容;如需修改,请先取消只读"
+                    f"(如 chmod u+w)或另存一份再导入 / project file {self.path.name} is "
+                    f"read-only; nothing was saved; make it writable (e.g. chmod u+w) or work "
+                    f"on a copy"
+                )
+            size = self.path.stat().st_size
+        needed = size + extra_bytes + SPACE_MARGIN_BYTES
+        free = shutil.disk_usage(self.path.parent).free
+        if free < needed:
+            raise _disk_full(self.path, f"需要约 {_mb(needed)},可用 {_mb(free)}", needed, free)
+
     def _remove_stale_temporaries(self) -> None:
         """Delete temporary copies left by a save that was killed (only called under the lock)."""
         pattern = f".{glob.escape(self.path.name)}.*.tmp.gpkg*"
@@ -192,15 +242,24 @@ class GeoPackageStore(ProjectStore):
                 stale.unlink()
 
     @contextlib.contextmanager
-    def _atomic(self) -> Iterator[Path]:
+    def _atomic(self, extra_bytes: int = 0) -> Iterator[Path]:
         """Yield a temporary copy of the file; move it over the original on success.
 
         The write lock is held from the copy to the replace, so no other writer's save is lost.
+        A full disk (before the copy, or on the way) ends in :class:`ProjectError` with the
+        project unchanged.
         """
         with self.locked():
             self._remove_stale_temporaries()
-            with self._replace_when_done() as tmp:
-                yield tmp
+            self._check_writable(extra_bytes)
+            try:
+                with self._replace_when_done() as tmp:
+                    yield tmp
+            except Exception as exc:
+                if not _is_disk_full(exc):
+                    raise
+                free = shutil.disk_usage(self.path.parent).free
+                raise _disk_full(self.path, f"可用 {_mb(free)}", None, free) from exc
 
     @contextlib.contextmanager
     def _replace_when_done(self) -> Iterator[Path]:
@@ -244,7 +303,7 @@ class GeoPackageStore(ProjectStore):
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
 
     def write_layers(self, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
-        with self._atomic() as tmp:
+        with self._atomic(sum(estimated_bytes(f) for f in layers.values())) as tmp:
             for name, frame in layers.items():
                 self._write_one(tmp, name, frame)
 
@@ -255,6 +314,55 @@ class GeoPackageStore(ProjectStore):
 
     def write_settings(self, settings: Mapping) -> None:
         self.write_layers({SETTINGS_TABLE: settings_frame(settings)})
+
+
+def integrity_problem(path: Path) -> str | None:
+    """What SQLite's ``PRAGMA quick_check`` finds wrong with the file, or None when intact."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        rows = con.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        con.close()
+    found = [str(r[0]) for r in rows if r and r[0] != "ok"]
+    return "; ".join(found[:3]) if found else None
+
+
+def estimated_bytes(frame: gpd.GeoDataFrame | pd.DataFrame) -> int:
+    """A rough size of ``frame`` in a GeoPackage: its values plus 16 bytes a coordinate."""
+    size = int(pd.DataFrame(frame).memory_usage(index=False, deep=True).sum())
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        size += 16 * int(shapely.get_num_coordinates(frame.geometry.values).sum())
+    return size
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk or quota is full."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+            return True
+        if any(text in str(exc).lower() for text in DISK_FULL_TEXTS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def _disk_full(path: Path, detail: str, needed: int | None, free: int) -> ProjectError:
+    en = f"about {_mb(needed)} needed, {_mb(free)} free" if needed else f"{_mb(free)} free"
+    return ProjectError(
+        f"磁盘空间不足,项目 {path.name} 未改动({detail});请在 {path.parent} 所在磁盘腾出空间后"
+        f"重试,或把项目移到空间更大的磁盘 / not enough disk space; project {path.name} is "
+        f"unchanged ({en}); free space on the disk of {path.parent} and try again, or move the "
+        f"project to a larger disk"
+    )
 
 
 def _drop_layer(path: Path, name: str) -> None:

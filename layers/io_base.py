@@ -19,6 +19,8 @@ MAX_ZIP_BYTES = 2_000_000_000  # refuse archives that unpack to more than 2 GB
 MAX_ZIP_RATIO = 200  # refuse members over 50 MB that unpack to more than 200 times their size
 _BOMB_MIN_BYTES = 50_000_000
 MAX_COLUMNS = 1000
+MAX_LINE_CHARS = 10_000_000  # a table line longer than this lacks its line breaks (a WKT
+# district boundary of 400k vertices still fits)
 """Most columns a file may have: a GeoPackage table holds at most 2000, a survey table dozens;
 a header of hundreds of thousands of cells would otherwise take minutes to read."""
 _MAX_LISTED_ROWS = 20

@@ -19,6 +19,7 @@ from layers.io_base import (
     _MAX_LISTED_ROWS,
     LAT_NAMES,
     LON_NAMES,
+    MAX_LINE_CHARS,
     WKT_NAMES,
     LayerFileError,
     _check_columns,
@@ -88,10 +89,27 @@ def _decode_text(path: Path, raw: bytes, encoding: str | None) -> str:
     raise _not_geodata(path, "无法识别的文字编码", "unknown text encoding")
 
 
+def _check_line_lengths(path: Path, text: str) -> None:
+    """Refuse a table with a line longer than :data:`MAX_LINE_CHARS` (a missing newline)."""
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            mb, limit = len(line) / 1e6, MAX_LINE_CHARS / 1e6
+            raise LayerFileError(
+                f"文件 {path.name} 第 {number} 行过长(约 {mb:,.1f} 百万个字符,每行上限 {limit:g} 百万个):"
+                "文件可能缺少换行符或不是表格;请检查文件或另存为 CSV 后重试",
+                f"line {number} of file {path.name} is too long (about {mb:,.1f} million "
+                f"characters, the limit is {limit:g} million a line): the file may lack line "
+                "breaks or not be a table; check it or save it again as CSV",
+            )
+
+
 def _read_csv(path: Path, *, encoding: str | None, lon_col, lat_col) -> gpd.GeoDataFrame:
     text = _decode_text(path, path.read_bytes(), encoding)
     if not text.strip():
         raise LayerFileError(f"文件 {path.name} 是空文件", f"file {path.name} is empty")
+    _check_line_lengths(path, text)
     sample = text[:20000]
     header = sample.splitlines()[0] if sample.strip() else ""
     try:

@@ -26,6 +26,11 @@ from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from layers.schema import FACILITY_KINDS
 
 CONNECT_TIMEOUT_S = 15
+START_ATTEMPTS = 3
+"""Starts of a local cluster before giving up (a worker killed while starting fails one)."""
+LOCAL_HOST = "127.0.0.1"
+"""A local cluster and its dashboard listen on this machine only."""
+DASHBOARD_PORT = 8787
 BAR_WIDTH = 30
 
 
@@ -62,7 +67,7 @@ class ProgressBar:
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
     """A client of the scheduler at ``scheduler``, or of a new local cluster of ``workers``."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         try:
@@ -75,18 +80,42 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
         with client:
             yield client
         return
-    n = workers or machine_workers()
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":8787",
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    cluster = start_local_cluster(workers or machine_workers())
+    with cluster, Client(cluster) as client:
         yield client
+
+
+def start_local_cluster(n_workers: int, attempts: int = START_ATTEMPTS):
+    """A ``LocalCluster`` of ``n_workers`` processes on 127.0.0.1 (dashboard too), started again
+    when a worker dies while it starts; :class:`CommandError` after ``attempts`` failures."""
+    from distributed import LocalCluster
+
+    failures: list[str] = []
+    for attempt in range(1, attempts + 1):
+        try:
+            return LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host=LOCAL_HOST,
+                dashboard_address=f"{LOCAL_HOST}:{DASHBOARD_PORT}",
+                silence_logs=logging.CRITICAL,
+            )
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+            print(
+                f"Dask 本地集群第 {attempt} 次启动失败,重试 / the local Dask cluster failed to "
+                f"start (attempt {attempt}): {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
+    raise CommandError(
+        f"Dask 本地集群 {attempts} 次均未能启动(工作进程启动时退出);请检查内存与进程限制后重试,"
+        f"或用 --scheduler 连接已运行的调度器 / the local Dask cluster failed to start "
+        f"{attempts} times (a worker process exited while starting): {failures[-1]}; check "
+        f"memory and process limits and try again, or connect to a running scheduler with "
+        f"--scheduler"
+    )
 
 
 def _summary_lines(table, lang: str) -> list[str]:
