@@ -155,6 +155,7 @@ CODED_VALUES: dict[str, Label] = {
     "owner_type": _field("boiler_rooms", "owner_type"),
     "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
     "funding": _pair(FUNDING_LABELS),
+    "remainder_funding": _pair(FUNDING_LABELS),
     "strictness": _pair(STRICTNESS_LABELS),
     "scope": _pair(SCOPE_LABELS),
     "started": _pair(STARTED_LABELS),

@@ -18,6 +18,7 @@ from layers.registry import (
     REGISTRY_LAYER,
     empty_registry,
     mark_filed,
+    record_transfer,
     register,
     waiting,
 )
@@ -79,10 +80,36 @@ def file_housing(
     return rows.reset_index(drop=True)
 
 
+def transfer_housing(
+    project: Project,
+    facility_ids: Sequence[str],
+    *,
+    to_government: str,
+    transferred_at: date | str,
+) -> pd.DataFrame:
+    """Record the hand-over of new-development housing to the district/county government,
+    which then owns it (Art. 12 para. 1); the updated registry rows."""
+    with project.locked():
+        updated = record_transfer(
+            project_registry(project),
+            facility_ids,
+            to_government=to_government,
+            transferred_at=transferred_at,
+        )
+        rows = updated[updated["facility_id"].astype(str).isin([str(i) for i in facility_ids])]
+        columns = ("transferred_to", "transferred_at", "ownership")
+        for row in rows.itertuples(index=False):
+            values = {c: getattr(row, c) for c in columns}
+            project.store.update_rows(REGISTRY_LAYER, "facility_id", [row.facility_id], values)
+    return rows.reset_index(drop=True)
+
+
 def registry_waiting(
     project: Project, registry: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
-    """What waits for the street (to register) and the district (to file); ``registry`` is
-    read from the project unless already at hand."""
+    """What waits for the street (to register), the district (to file) and, where the
+    communities layer has ``era``, the hand-over of new developments' housing (``transfer``,
+    Art. 12); ``registry`` is read from the project unless already at hand."""
     registry = project_registry(project) if registry is None else registry
-    return waiting(registry, project.layer("facilities"))
+    communities = project.optional_layer("communities")
+    return waiting(registry, project.layer("facilities"), communities)

@@ -3,9 +3,11 @@
 The street office registers every piece of community public-benefit housing (ownership 权属,
 facility number, area, use 用途) and files it with the district civil-affairs and state-assets
 departments (Art. 14). The layer ``housing_registry`` holds one row per registered facility;
-:func:`register` adds one, :func:`mark_filed` records the filing dates, :func:`waiting` lists
-what each level still has to do and :func:`registered_areas` gives the facilities with the
-registered areas, which the compliance assessment uses where present.
+:func:`register` adds one, :func:`mark_filed` records the filing dates, :func:`record_transfer`
+the hand-over of a new development's housing to the district or county government, which then
+owns it (Art. 12 para. 1: "竣工后移交所在区、县(市)政府,产权归区、县(市)政府所有"),
+:func:`waiting` lists what each level still has to do and :func:`registered_areas` gives the
+facilities with the registered areas, which the compliance assessment uses where present.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
     "filed_state_assets_at",
     "status",
 )
+TRANSFER_COLUMNS: tuple[str, ...] = ("transferred_to", "transferred_at")
+"""Optional registry columns of the Art. 12 hand-over (added by :func:`record_transfer`; a
+registry written before them has none, and nothing was recorded as handed over)."""
 HOUSING_KINDS: tuple[str, ...] = ("community_station", "central_station", "public_housing")
 """Facility kinds that are community public-benefit housing and must be registered."""
 
@@ -124,9 +129,72 @@ def mark_filed(
     return out
 
 
-def waiting(registry: pd.DataFrame | None, facilities: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def record_transfer(
+    registry: pd.DataFrame,
+    facility_ids: Sequence[str],
+    *,
+    to_government: str,
+    transferred_at: date | str,
+) -> pd.DataFrame:
+    """The registry with the hand-over of ``facility_ids`` to ``to_government`` recorded.
+
+    Art. 12 para. 1: the developer hands the housing of a new development over to the district
+    or county government on completion and the government owns it, so ``ownership`` becomes
+    ``to_government`` (e.g. "道里区人民政府") and ``transferred_to`` / ``transferred_at`` say
+    to whom and when. Only registered housing can be handed over in the registry.
+    """
+    ids = [str(i) for i in facility_ids]
+    known = set(registry["facility_id"].astype(str))
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise RegistryError(
+            f"未登记的设施不能记录移交:{', '.join(missing)} / unregistered facilities cannot be "
+            f"handed over: {', '.join(missing)}"
+        )
+    receiver = str(to_government).strip()
+    if not receiver:
+        raise RegistryError(
+            "须写明接收移交的区、县(市)政府 / the receiving district or county government is "
+            "required (Art. 12)"
+        )
+    when = _iso(transferred_at)
+    out = registry.copy()
+    rows = out["facility_id"].astype(str).isin(ids).to_numpy()
+    for column, value in (
+        ("transferred_to", receiver),
+        ("transferred_at", when),
+        ("ownership", receiver),
+    ):
+        out[column] = out[column].astype(object) if column in out.columns else None
+        out.loc[rows, column] = value
+    return out
+
+
+def _not_transferred(
+    registry: pd.DataFrame, housing: pd.DataFrame, communities: pd.DataFrame, eras: Sequence[str]
+) -> pd.DataFrame:
+    """Housing of new developments without a recorded hand-over (Art. 12 para. 1)."""
+    era = dict(zip(communities["community_id"].astype(str), communities["era"], strict=True))
+    new = housing["community_id"].astype(str).map(era).isin(list(eras)).to_numpy()
+    done = set()
+    if "transferred_at" in registry.columns:
+        handed = registry[registry["transferred_at"].notna()]
+        done = set(handed["facility_id"].astype(str))
+    todo = housing[new & ~housing["facility_id"].astype(str).isin(done).to_numpy()]
+    return pd.DataFrame(todo.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+
+
+def waiting(
+    registry: pd.DataFrame | None,
+    facilities: pd.DataFrame,
+    communities: pd.DataFrame | None = None,
+    *,
+    new_eras: Sequence[str] = ("new",),
+) -> dict[str, pd.DataFrame]:
     """What each level still has to do: ``street`` (housing to register), ``district``
-    (registered housing not yet filed with civil affairs and state assets)."""
+    (registered housing not yet filed with civil affairs and state assets) and, with
+    ``communities`` (``community_id``, ``era``), ``transfer``: housing of new developments
+    (``era`` in ``new_eras``) whose hand-over to the government is not recorded (Art. 12)."""
     registry = empty_registry() if registry is None else registry
     housing = (
         facilities[facilities["kind"].isin(HOUSING_KINDS)] if "kind" in facilities else facilities
@@ -134,10 +202,13 @@ def waiting(registry: pd.DataFrame | None, facilities: pd.DataFrame) -> dict[str
     registered = set(registry["facility_id"].astype(str))
     street = housing[~housing["facility_id"].astype(str).isin(registered)]
     district = registry[registry["status"].astype(str) != "filed"]
-    return {
+    out = {
         "street": pd.DataFrame(street.drop(columns="geometry", errors="ignore")),
         "district": district.reset_index(drop=True),
     }
+    if communities is not None and {"community_id", "era"} <= set(communities.columns):
+        out["transfer"] = _not_transferred(registry, housing, communities, new_eras)
+    return out
 
 
 def registered_areas(facilities: pd.DataFrame, registry: pd.DataFrame | None) -> pd.DataFrame:

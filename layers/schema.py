@@ -78,6 +78,44 @@ FACILITY_KIND_LABELS: dict[str, tuple[str, str]] = {
     "square": ("广场", "square"),
 }
 
+FACILITY_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "in_use": ("使用中", "in use"),
+    "rented_out": ("出租", "rented out"),
+    "sold": ("出卖", "sold"),
+    "other_use": ("挪作他用", "used for other purposes"),
+}
+"""Known codes of the facilities' ``status`` (free text otherwise, e.g. an OSM "to be verified").
+Art. 12 para. 4: housing rented out, sold or used for other purposes is to be corrected."""
+
+_STATUS_ALIASES: dict[str, str] = {
+    "已出租": "rented_out",
+    "出售": "sold",
+    "已出售": "sold",
+    "已出卖": "sold",
+    "挪用": "other_use",
+    "他用": "other_use",
+    "在用": "in_use",
+}
+
+
+def facility_status_code(value: object) -> str | None:
+    """The code of a facility ``status`` cell: a code, its Chinese label or a common variant
+    (出租, 已出售, 挪作他用 ...) -> ``rented_out`` / ``sold`` / ``other_use`` / ``in_use``;
+    other texts are returned stripped, an empty cell gives ``None``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    lowered = text.lower()
+    if lowered in FACILITY_STATUS_LABELS:
+        return lowered
+    for code, (zh, en) in FACILITY_STATUS_LABELS.items():
+        if text == zh or lowered == en:
+            return code
+    return _STATUS_ALIASES.get(text, text)
+
+
 DISTRICT_CLASSES: tuple[str, ...] = ("core", "outer", "county")
 OFFER_TYPES: tuple[str, ...] = ("free", "low_rent", "exchange", "transfer", "lease", "new")
 CAMERA_KINDS: tuple[str, ...] = ("dome", "bullet", "ptz")
@@ -228,6 +266,14 @@ SCHEMAS: dict[str, LayerSchema] = {
                     "bool",
                     "已启动社区建设(村)",
                     "community construction started (villages, Art. 36)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "started_at",
+                    "str",
+                    "启动社区建设日期(村)",
+                    "community construction started on (villages, Art. 35)",
                     required=False,
                     nullable=True,
                 ),
@@ -436,6 +482,22 @@ SCHEMAS: dict[str, LayerSchema] = {
                     nullable=True,
                 ),
                 _f("status", "str", "状态", "status", allowed=("registered", "filed")),
+                _f(
+                    "transferred_to",
+                    "str",
+                    "移交接收政府(第十二条)",
+                    "handed over to (Art. 12)",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "transferred_at",
+                    "str",
+                    "移交日期",
+                    "handed over on",
+                    required=False,
+                    nullable=True,
+                ),
             ),
             id_field="facility_id",
             spatial=False,

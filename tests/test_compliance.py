@@ -273,7 +273,9 @@ def test_rural_station_280_flagged_square_1200_ok(layers) -> None:
         300.0,
         20.0,
     )
-    assert r["missing_rooms"] == ""  # Art. 8 checklist is for urban stations
+    # the village's rooms are those of Art. 36 (issue 26 item 2), not the Art. 8 checklist
+    assert r["missing_rooms"] == "convenience_station,health_station,reading_room,multipurpose_room"
+    assert pd.isna(r["has_station"])
 
 
 def test_art8_missing_rooms_per_station_and_community(layers) -> None:
@@ -555,10 +557,16 @@ def test_demo_project_end_to_end(demo_project_path: Path, tmp_path: Path, capsys
     facilities = project.layer("facilities")
     assert len(table) == len(communities)
     assert table["rule_id"].notna().all()  # harbin-2011 judges every urban and rural community
-    # shortfall = max(required - provided, 0) and compliant <=> no shortfall, on every row
+    # shortfall = max(required - provided, 0) on every row; compliant <=> no shortfall for
+    # urban communities; a village's verdict is its whole Art. 36 row (station, square, rooms)
     expected = (table["required_m2"] - table["provided_m2"]).clip(lower=0)
     assert (table["shortfall_m2"] - expected).abs().max() < 0.011
-    assert ((table["shortfall_m2"] > 0) == ~table["compliant"].astype(bool)).all()
+    town = table[table["kind"] == "urban"]
+    assert ((town["shortfall_m2"] > 0) == ~town["compliant"].astype(bool)).all()
+    rural = project_compliance(project).rural.set_index("community_id")["compliant"]
+    villages = table[table["community_id"].isin(rural.index)].set_index("community_id")
+    assert (villages["compliant"].astype(bool) == rural.reindex(villages.index)).all()
+    assert (villages.loc[villages["shortfall_m2"] > 0, "status"] == "below").all()
     # provided area of urban communities = their public housing + stations, summed independently
     housing = facilities[facilities["kind"].isin(["public_housing", "community_station"])]
     sums = housing.groupby(housing["community_id"].astype(str))["usable_area_m2"].sum()
@@ -566,7 +574,7 @@ def test_demo_project_end_to_end(demo_project_path: Path, tmp_path: Path, capsys
     got = urban["provided_m2"]
     want = sums.reindex(got.index).fillna(0.0)
     assert (got - want).abs().max() < 0.011
-    n_below = int((table["shortfall_m2"] > 0).sum())
+    n_below = int((table["status"] == "below").sum())
     assert f"{n_below} 个低于标准" in capsys.readouterr().out
 
 

@@ -99,3 +99,40 @@ def test_registry_mistakes_are_refused(project: Project, case: str) -> None:
     else:
         with pytest.raises(RegistryError, match="YYYY-MM-DD"):
             register_housing(project, station["facility_id"], **{**args, "registered_at": "1.12."})
+
+
+def test_hand_over_of_new_development_housing_is_recorded_on_the_project(project: Project) -> None:
+    """第十二条第一款:「竣工后移交所在区、县(市)政府,产权归区、县(市)政府所有」
+
+    A station of a new development waits for its hand-over (``transfer``) until the district
+    records it; the GeoPackage registry then holds the receiving government as the owner.
+    """
+    from geo_app.housing_registry import transfer_housing
+
+    communities = project.layer("communities")
+    new_ids = set(communities.loc[communities["era"] == "new", "community_id"])
+    facilities = project.layer("facilities")
+    station = facilities[
+        (facilities["kind"] == "community_station") & facilities["community_id"].isin(new_ids)
+    ].iloc[0]
+    old_station = _station(project)
+    waiting_before = registry_waiting(project)["transfer"]
+    assert station["facility_id"] in set(waiting_before["facility_id"])
+    if old_station["community_id"] not in new_ids:
+        assert old_station["facility_id"] not in set(waiting_before["facility_id"])
+    register_housing(
+        project,
+        station["facility_id"],
+        ownership="开发建设单位",
+        use="社区服务站",
+        registered_by="街道",
+        registered_at="2026-12-01",
+    )
+    transfer_housing(
+        project, [station["facility_id"]], to_government="某区人民政府", transferred_at="2026-12-05"
+    )
+    reopened = Project.open(project.store.path)
+    row = reopened.layer("housing_registry").set_index("facility_id").loc[station["facility_id"]]
+    assert (row["ownership"], row["transferred_at"]) == ("某区人民政府", "2026-12-05")
+    after = registry_waiting(reopened)["transfer"]
+    assert len(after) == len(waiting_before) - 1

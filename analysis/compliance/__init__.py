@@ -1,11 +1,16 @@
-"""Compliance of every community with the area and room standards (Art. 8, 11, 12, 13, 36).
+"""Compliance of every community with the rules of the measures (Art. 8, 11-14, 18, 20, 33, 35, 36).
 
 For every community the required usable area is the larger of the Art. 11 minimum for the class
 of its district (300 m2 core, 200 m2 呼兰/阿城/counties) and, for new developments, the Art. 12
-per-household rule (20 m2 per 100 households); the provided area is the sum of its
-``public_housing`` and ``community_station`` facilities. Stations are checked against the Art. 8
-room checklist, street centres against the Art. 11 1000 m2 and rural villages against Art. 36
-(station 300 m2, square 1000 m2). All numbers come from a :class:`~analysis.standards.StandardSet`.
+per-household rule (20 m2 per 100 households, the developer's part; Art. 12); the provided area
+is the sum of its ``public_housing`` and ``community_station`` facilities and its share of the
+Art. 13 central stations serving it, leaving out housing rented out, sold or used otherwise
+(Art. 12 para. 4). Stations are checked against the Art. 8 room checklist and one committee,
+one station, street centres against the Art. 11 1000 m2 and rural villages against Art. 36
+(station 300 m2, square 1000 m2, two stations and two rooms: one verdict); Art. 35 milestones
+of villages started, Art. 18/20 police rooms, rental stations, closed management and property
+stations, and the Art. 33 terms complete the result. All numbers come from a
+:class:`~analysis.standards.StandardSet`.
 
 Inputs are validated row by row first: a missing, negative or non-numeric area or household count
 raises :class:`ComplianceInputError` listing every bad row; nothing is silently treated as zero.
@@ -13,7 +18,8 @@ raises :class:`ComplianceInputError` listing every bad row; nothing is silently 
 Modules, one topic each: :mod:`~analysis.compliance.checks` (row checks shared by the analyses),
 :mod:`~analysis.compliance.inputs` (validation), :mod:`~analysis.compliance.rules` (which rules
 of a standard set apply), :mod:`~analysis.compliance.district_classes` (Art. 11 classes), one
-module per article or group (``art8``, ``art11_13``, ``art20``, ``art33``, ``art36``),
+module per article or group (``art8``, ``art11_13``, ``art12``, ``art20``, ``art33``, ``art35``,
+``art36``),
 :mod:`~analysis.compliance.assessment` (:func:`check_compliance`),
 :mod:`~analysis.compliance.result`, :mod:`~analysis.compliance.tables` and
 :mod:`~analysis.compliance.issues` (summaries and the issue list).
@@ -28,7 +34,9 @@ from __future__ import annotations
 
 from analysis.compliance.art8 import split_ids
 from analysis.compliance.art11_13 import gap_kinds
+from analysis.compliance.art20 import SECURITY_MESSAGES
 from analysis.compliance.art33 import failed_terms
+from analysis.compliance.art35 import LEVEL_LABELS as VILLAGE_START_LEVELS
 from analysis.compliance.art36 import STARTED_LABELS
 from analysis.compliance.assessment import check_compliance
 from analysis.compliance.checks import (
@@ -70,8 +78,10 @@ __all__ = [
     "GAP_KIND_OF_FUNDING",
     "PROBLEM_COLUMNS",
     "SCOPE_LABELS",
+    "SECURITY_MESSAGES",
     "STARTED_LABELS",
     "STATUS_LABELS",
+    "VILLAGE_START_LEVELS",
     "ComplianceInputError",
     "ComplianceResult",
     "as_code",

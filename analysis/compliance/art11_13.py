@@ -14,17 +14,83 @@ import pandas as pd
 from analysis.compliance.checks import as_code
 from analysis.compliance.labels import GAP_KIND_OF_FUNDING
 from analysis.compliance.rules import TOL, _Rules, rule_applies
+from analysis.standards import Rule
+
+CENTRAL_COLUMNS: list[str] = [
+    "facility_id",
+    "name",
+    "community_id",
+    "community",
+    "district",
+    "district_code",
+    "street_code",
+    "n_served",
+    "share_m2",
+    "credited",
+    "rule_id",
+    "article",
+]
+"""Columns of :func:`central_credits`: one row per central station and community it lists."""
 
 
-def area_requirements(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    """Art. 11 class minimum, Art. 12 per-household requirement, provided area, shortfall."""
+def central_credits(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
+    """Art. 13 para. 4: the share of each central station credited to each community it serves.
+
+    ``fac`` is the facility table after :func:`~analysis.compliance.art8.explode_shared` (one
+    row per station and listed community, its area split evenly: ``share_m2``). A share is
+    ``credited`` when the community is one the rule applies to (old urban communities).
+    """
+    kinds = rules.central_kinds()
+    st = fac[fac["kind"].isin(kinds)] if kinds else fac.iloc[0:0]
+    out = pd.DataFrame(
+        {
+            "facility_id": st["facility_id"].to_numpy(),
+            "name": st["facility_name"].to_numpy(),
+            "community_id": st["community_id"].to_numpy(),
+            "n_served": st["n_committees"].to_numpy(int),
+            "share_m2": st["usable_area_m2"].astype(float).round(2).to_numpy(),
+        }
+    )
+    rule = rules.central
+    eligible = comm["community_id"][
+        rule_applies(rule, comm["kind"]) & comm["era"].isin(rule.param("eras")).to_numpy()
+        if rule is not None
+        else np.zeros(len(comm), dtype=bool)
+    ]
+    out["credited"] = out["community_id"].isin(set(eligible)).to_numpy(bool)
+    info = comm.set_index("community_id")[["name", "district", "district_code", "street_code"]]
+    out = out.join(info.rename(columns={"name": "community"}), on="community_id")
+    out["rule_id"] = rule.id if rule is not None else ""
+    out["article"] = rule.article if rule is not None else ""
+    return out[CENTRAL_COLUMNS].reset_index(drop=True)
+
+
+def area_requirements(
+    comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules, central: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Art. 11 class minimum, Art. 12 per-household requirement, provided area, shortfall.
+
+    The provided area is the housing of the community (the rules' ``provided_kinds``) plus the
+    credited shares of Art. 13 central stations (``central``, :func:`central_credits`), also
+    given on their own in ``central_station_m2``.
+    """
     comm = comm.copy()
-    provided_kinds = rules.provided_kinds()
-    mine = fac[fac["kind"].isin(provided_kinds)]
+    central_kinds = rules.central_kinds()
+    provided_kinds = [k for k in rules.provided_kinds() if k not in central_kinds]
+    mine = fac[fac["kind"].isin(provided_kinds)][["community_id", "usable_area_m2"]]
+    if central is not None and len(central):
+        shares = central[central["credited"]].rename(columns={"share_m2": "usable_area_m2"})
+        mine = pd.concat([mine, shares[["community_id", "usable_area_m2"]]], ignore_index=True)
+        credit = shares.groupby("community_id")["usable_area_m2"].sum()
+    else:
+        credit = pd.Series(dtype=float)
     provided = mine.groupby("community_id")["usable_area_m2"].sum()
     counts = mine.groupby("community_id").size()
     comm["provided_m2"] = comm["community_id"].map(provided).fillna(0.0).astype(float)
     comm["n_facilities"] = comm["community_id"].map(counts).fillna(0).astype(int)
+    comm["central_station_m2"] = (
+        comm["community_id"].map(credit).fillna(0.0).astype(float).round(2).to_numpy()
+    )
 
     minimum = np.full(len(comm), np.nan)
     if rules.minimum is not None:
@@ -73,12 +139,32 @@ def area_requirements(comm: pd.DataFrame, fac: pd.DataFrame, rules: _Rules) -> p
     return comm
 
 
+def _developer_split(comm: pd.DataFrame, rule: Rule, new: np.ndarray) -> pd.DataFrame:
+    """Art. 12: the developer owes the per-household area only; the rest of a new
+    development's shortfall goes to the rule's ``remainder_funding``."""
+    required = comm["required_m2"].to_numpy(float)
+    provided = comm["provided_m2"].to_numpy(float)
+    shortfall = np.nan_to_num(comm["shortfall_m2"].to_numpy(float))
+    owed = np.fmin(comm["per_household_m2"].to_numpy(float), required)
+    developer = np.where(new, np.maximum(owed - provided, 0.0), np.nan)
+    developer = np.where(new & np.isnan(developer), shortfall, developer)
+    remainder = np.where(new, np.maximum(shortfall - np.nan_to_num(developer), 0.0), np.nan)
+    comm["developer_gap_m2"] = np.round(developer, 2)
+    comm["remainder_gap_m2"] = np.round(remainder, 2)
+    other = str(rule.params.get("remainder_funding", "not_named"))
+    comm["remainder_funding"] = np.where(new & (remainder > TOL), other, "").astype(object)
+    return comm
+
+
 def funding_codes(comm: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
     """Who closes a shortfall: the developer (Art. 12), the district/city (Art. 13), a village.
 
-    A new development's gap is the developer's (Art. 12 para. 1) whichever of the Art. 11
-    minimum and the per-household area is the larger requirement; Art. 13 funds old urban
-    areas only; a village below Art. 36 is ``village`` (the measures name no payer).
+    The developer of a new development owes 20 m2 per 100 households (Art. 12 para. 1), no
+    more: ``developer_gap_m2`` is its part of the shortfall, ``remainder_gap_m2`` the part of
+    the Art. 11 minimum beyond it, with the payer ``remainder_funding`` (``not_named``: the
+    measures name none). ``funding`` is the payer of the first part (``developer``, or the
+    remainder's payer when the developer has built its share). Art. 13 funds old urban areas
+    only; a village below Art. 36 is ``village`` (the measures name no payer).
     """
     comm = comm.copy()
     funding = np.full(len(comm), "", dtype=object)
@@ -89,13 +175,22 @@ def funding_codes(comm: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
         else np.zeros(len(comm), dtype=bool)
     )
     funding[below & rural] = "village"
+    new = np.zeros(len(comm), dtype=bool)
     if rules.per_household is not None:
         new = (
             comm["era"].isin(rules.per_household.param("eras")).to_numpy()
             & rule_applies(rules.per_household, comm["kind"])
             & ~rural
         )
-        funding[below & new] = "developer"
+        comm = _developer_split(comm, rules.per_household, new)
+        by_developer = comm["developer_gap_m2"].to_numpy(float) > TOL
+        funding[below & new & by_developer] = "developer"
+        rest = below & new & ~by_developer
+        funding[rest] = comm["remainder_funding"].to_numpy(object)[rest]
+    else:
+        comm["developer_gap_m2"] = np.nan
+        comm["remainder_gap_m2"] = np.nan
+        comm["remainder_funding"] = ""
     if rules.funding is not None:
         old = (
             below
@@ -109,7 +204,21 @@ def funding_codes(comm: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
         )
         funding[old & cls.isin(rules.funding.param("own_funds_classes")).to_numpy()] = "own_funds"
     comm["funding"] = funding
+    comm["acceptance_blocked"] = _acceptance(comm, rules)
     return comm
+
+
+def _acceptance(comm: pd.DataFrame, rules: _Rules) -> pd.array:
+    """Art. 12 para. 3: a new development whose developer has not built its part may not be
+    accepted on completion (True); False for other new developments; NA elsewhere."""
+    rule = rules.acceptance
+    if rule is None:
+        return pd.array([pd.NA] * len(comm), dtype="boolean")
+    applies = rule_applies(rule, comm["kind"]) & comm["era"].isin(rule.param("eras")).to_numpy()
+    gap = np.nan_to_num(comm["developer_gap_m2"].to_numpy(float)) > TOL
+    return pd.array(
+        [bool(g) if a else pd.NA for g, a in zip(gap, applies, strict=True)], dtype="boolean"
+    )
 
 
 def gap_kinds(table: pd.DataFrame) -> pd.Series:

@@ -4,8 +4,10 @@ Art. 33: "全市每两年命名一批“星级和谐社区”……对连续两�
 组织书记进行调整,对其居委会主任依法罢免". A ``ratings`` table holds one row per community and
 term (``community_id, term, stars, rated_at``); a term left empty is derived from ``rated_at``
 with the naming round of ``round_years`` years counted from ``first_round_year``. A term is
-failed when ``stars`` is below ``min_stars``; a community whose last ``consecutive_terms``
-recorded, consecutive terms all failed is flagged.
+failed when ``stars`` is below ``min_stars`` or when the community has no record for a term
+that was held (every term from the first to the last of the table: it was not named, i.e. not
+rated); a community whose last ``consecutive_terms`` terms all failed is flagged, also one
+never named at all.
 
 Examples
 --------
@@ -35,6 +37,7 @@ FAILED_TERMS_COLUMNS: list[str] = [
     "last_term",
     "last_stars",
     "failed_terms",
+    "unrated_terms",
     "n_consecutive_failed",
     "two_failed",
     "rule_id",
@@ -112,8 +115,53 @@ def validate_ratings(ratings: pd.DataFrame, standard: StandardSet) -> pd.DataFra
     return problems_frame(problems)
 
 
-def failed_terms(ratings: pd.DataFrame, standard: StandardSet | str | None = None) -> pd.DataFrame:
-    """Per community of ``ratings``: its terms, the failed ones and the Art. 33 flag.
+def _first_term(valid_from: object, first: int, step: int) -> int:
+    """The first term a community established on ``valid_from`` takes part in (1 if unknown):
+    terms that ended before that date do not count."""
+    if is_missing(valid_from):
+        return 1
+    when = pd.to_datetime(str(valid_from).strip(), errors="coerce", format="mixed")
+    if pd.isna(when):
+        return 1
+    return max((int(when.year) - first) // step + 1, 1)
+
+
+def _community_row(
+    cid: str, stars: dict[int, int], held: range, start: int, need: int, run_length: int
+) -> dict:
+    """The Art. 33 row of one community: every held term from ``start`` on, a term without a
+    record counting as not rated (failed)."""
+    terms = [k for k in held if k >= start]
+    failed = [k for k in terms if stars.get(k, -1) < need]
+    streak = 0
+    for k in reversed(terms):
+        if k not in failed:
+            break
+        streak += 1
+    recorded = sorted(stars)
+    return {
+        "community_id": cid,
+        "n_terms": len(recorded),
+        "last_term": recorded[-1] if recorded else pd.NA,
+        "last_stars": stars[recorded[-1]] if recorded else pd.NA,
+        "failed_terms": ",".join(str(k) for k in failed),
+        "unrated_terms": ",".join(str(k) for k in terms if k not in stars),
+        "n_consecutive_failed": streak,
+        "two_failed": streak >= run_length,
+    }
+
+
+def failed_terms(
+    ratings: pd.DataFrame,
+    standard: StandardSet | str | None = None,
+    communities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per community: its terms, the failed ones and the Art. 33 flag.
+
+    Every term from the first to the last of ``ratings`` was held (the city names a batch
+    every two years); a community without a record for a held term was not named in it and
+    failed it. With ``communities`` every community of that layer is assessed, also one never
+    named at all; a term that ended before its ``valid_from`` (Art. 7) does not count.
 
     Parameters
     ----------
@@ -121,12 +169,15 @@ def failed_terms(ratings: pd.DataFrame, standard: StandardSet | str | None = Non
         ``community_id, stars`` and ``term`` and/or ``rated_at`` (see module docstring).
     standard : StandardSet or str, optional
         Default ``harbin-2011`` (rule ``check = "failed_terms"``).
+    communities : DataFrame, optional
+        The communities layer (``community_id``, optional ``valid_from``).
 
     Returns
     -------
     DataFrame
         :data:`FAILED_TERMS_COLUMNS`; ``failed_terms`` lists the failed terms (``"2,3"``),
-        ``n_consecutive_failed`` the failed terms in a row up to the last recorded term.
+        ``unrated_terms`` those without a record, ``n_consecutive_failed`` the failed terms in
+        a row up to the last held term.
 
     Raises
     ------
@@ -158,32 +209,37 @@ def failed_terms(ratings: pd.DataFrame, standard: StandardSet | str | None = Non
         }
     )
     # one rating per community and term: the latest row of a term wins
-    t = t.drop_duplicates(["community_id", "term"], keep="last").sort_values(
-        ["community_id", "term"], kind="stable"
-    )
-    rows = []
-    for cid, g in t.groupby("community_id", sort=True):
-        term_list = g["term"].to_numpy(int)
-        failed = g["stars"].to_numpy(int) < need
-        streak = 0
-        for k in range(len(term_list) - 1, -1, -1):
-            if not failed[k] or (k < len(term_list) - 1 and term_list[k + 1] - term_list[k] != 1):
-                break
-            streak += 1
-        rows.append(
-            {
-                "community_id": cid,
-                "n_terms": int(len(term_list)),
-                "last_term": int(term_list[-1]),
-                "last_stars": int(g["stars"].iloc[-1]),
-                "failed_terms": ",".join(str(x) for x in term_list[failed]),
-                "n_consecutive_failed": int(streak),
-                "two_failed": bool(streak >= run_length),
-                "rule_id": rule.id,
-                "article": rule.article,
-            }
+    t = t.drop_duplicates(["community_id", "term"], keep="last")
+    held = range(int(t["term"].min()), int(t["term"].max()) + 1) if len(t) else range(0)
+    stars = {
+        cid: dict(zip(g["term"].astype(int), g["stars"].astype(int), strict=True))
+        for cid, g in t.groupby("community_id", sort=True)
+    }
+    starts: dict[str, int] = {}
+    if communities is not None and "community_id" in communities.columns:
+        since = (
+            communities["valid_from"].tolist()
+            if "valid_from" in communities.columns
+            else [None] * len(communities)
         )
-    return pd.DataFrame(rows, columns=FAILED_TERMS_COLUMNS)
+        for cid, v in zip(as_code(communities["community_id"]), since, strict=True):
+            if cid is not None:
+                starts[cid] = _first_term(v, first, step)
+    ids = list(dict.fromkeys([*starts, *sorted(stars)]))
+    rows = [
+        _community_row(cid, stars.get(cid, {}), held, starts.get(cid, 1), need, run_length)
+        for cid in ids
+    ]
+    out = pd.DataFrame(rows, columns=[c for c in FAILED_TERMS_COLUMNS if c not in _RULE_COLS])
+    for col in ("last_term", "last_stars"):
+        out[col] = out[col].astype("Int64")
+    out["two_failed"] = out["two_failed"].astype(bool)
+    out["rule_id"] = rule.id
+    out["article"] = rule.article
+    return out[FAILED_TERMS_COLUMNS]
+
+
+_RULE_COLS = ("rule_id", "article")
 
 
 def two_failed_column(community_ids: pd.Series, table: pd.DataFrame | None) -> pd.array:

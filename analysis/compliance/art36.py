@@ -167,8 +167,12 @@ def rural_villages(
 def rural_into_communities(
     comm: pd.DataFrame, rural: pd.DataFrame, rules: _Rules, started: np.ndarray
 ) -> pd.DataFrame:
-    """Villages not covered by a housing rule get their Art. 36 station check in the main table;
-    ``scope`` says whether a village was assessed as started, assumed started or not started."""
+    """Villages not covered by a housing rule get their Art. 36 verdict in the main table.
+
+    The verdict is that of the village table (station, square and rooms together), so the
+    per-community table, the village sheet and the issue list agree; the areas are those of
+    the station and ``missing_rooms`` the Art. 36 rooms the village lacks. ``scope`` says
+    whether a village was assessed as started, assumed started or not started."""
     comm = comm.copy()
     comm["scope"] = ""
     if rules.rural is None:
@@ -189,8 +193,10 @@ def rural_into_communities(
     comm.loc[take, "required_m2"] = ids.map(r["station_required_m2"]).to_numpy(float)
     comm.loc[take, "provided_m2"] = ids.map(r["station_m2"]).to_numpy(float)
     comm.loc[take, "shortfall_m2"] = ids.map(r["station_shortfall_m2"]).to_numpy(float)
-    ok = ids.map(r["station_ok"]).astype(bool).to_numpy()
+    ok = ids.map(r["compliant"]).astype(bool).to_numpy()
     comm.loc[take, "status"] = np.where(ok, "compliant", "below")
+    comm.loc[take, "missing_rooms"] = ids.map(r["missing_rooms"]).astype(object).to_numpy()
+    comm.loc[take, "n_missing_rooms"] = ids.map(r["n_missing_rooms"]).astype(int).to_numpy()
     comm.loc[take, "rule_id"] = rules.rural.id
     comm.loc[take, "article"] = rules.rural.article
     compliant = comm["compliant"].astype(object).to_numpy().copy()

@@ -1,7 +1,8 @@
 """Art. 8 "one committee, one station" (一居一站): stations counted per residents' committee.
 
-Art. 8 of the measures: "社区实行“一居(居委会)一站”的管理体制". A community with two stations,
-or one station registered for two committees, is flagged instead of being summed silently.
+Art. 8 of the measures: "社区实行“一居(居委会)一站”的管理体制". A community without a station,
+with two stations, or with one station registered for two committees, is flagged (two stations
+are not summed silently).
 A station serves several committees when its ``community_id`` lists several communities
 (``C1,C2`` or ``C1、C2``); its usable area is then split evenly between them (an assumption
 noted in the standard set).
@@ -80,7 +81,8 @@ def one_station_check(comm: pd.DataFrame, fac: pd.DataFrame, rule: Rule | None) 
         n_committees``).
     rule : Rule or None
         The rule with ``check = "one_station"`` (``max_stations``, ``max_committees``,
-        ``station_kinds``, ``applies_to_kinds``); ``None`` leaves the check out.
+        ``station_kinds``, ``applies_to_kinds``, optional ``min_stations``: a committee
+        with fewer stations fails); ``None`` leaves the check out.
 
     Returns
     -------
@@ -103,7 +105,12 @@ def one_station_check(comm: pd.DataFrame, fac: pd.DataFrame, rule: Rule | None) 
     out["station_ids"] = _texts(out["community_id"].map(ids))
     out["shared_station_ids"] = _texts(out["community_id"].map(shared))
     applies = comm["kind"].isin(rule.param("applies_to_kinds")).to_numpy()
-    ok = (out["n_stations"] <= int(rule.param("max_stations"))) & (out["shared_station_ids"] == "")
+    least = int(rule.params.get("min_stations", 0))
+    ok = (
+        (out["n_stations"] >= least)
+        & (out["n_stations"] <= int(rule.param("max_stations")))
+        & (out["shared_station_ids"] == "")
+    )
     out["one_station_ok"] = pd.array(
         [bool(o) if a else pd.NA for o, a in zip(ok, applies, strict=True)], dtype="boolean"
     )
@@ -118,6 +125,9 @@ def _texts(values: pd.Series) -> np.ndarray:
 def one_station_message(n_stations: int, shared: str) -> tuple[str, str]:
     """zh/en text of a community breaking "one committee, one station"."""
     zh, en = [], []
+    if n_stations == 0:
+        zh.append("没有社区服务工作站(一居一站)")
+        en.append("no community service station (one committee, one station)")
     if n_stations > 1:
         zh.append(f"有 {n_stations} 个服务站(一居一站)")
         en.append(f"{n_stations} stations (one committee, one station)")

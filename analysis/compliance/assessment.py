@@ -8,9 +8,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.compliance.art8 import explode_shared, one_station_check, station_rooms
-from analysis.compliance.art11_13 import area_requirements, funding_codes, street_centres
+from analysis.compliance.art11_13 import (
+    area_requirements,
+    central_credits,
+    funding_codes,
+    street_centres,
+)
+from analysis.compliance.art12 import misused_housing, misused_mask
 from analysis.compliance.art20 import security_check
 from analysis.compliance.art33 import failed_terms, two_failed_column
+from analysis.compliance.art35 import village_start
 from analysis.compliance.art36 import rural_into_communities, rural_villages, started_status
 from analysis.compliance.checks import ComplianceInputError, as_code
 from analysis.compliance.district_classes import district_class_notes, resolve_district_classes
@@ -20,6 +27,7 @@ from analysis.compliance.result import ComplianceResult
 from analysis.compliance.rules import _Rules, as_standard, rule_strictness
 from analysis.compliance.tables import summarize
 from analysis.standards import StandardSet
+from layers.schema import facility_status_code
 
 
 def _streets_table(streets: pd.DataFrame | None) -> pd.DataFrame:
@@ -63,7 +71,8 @@ def check_compliance(
         ``{district name or code: class}`` overrides (project setting; 双城). The class of
         Harbin's divisions otherwise comes from the measures, not from the layer.
     ratings : DataFrame, optional
-        The ``ratings`` table (Art. 33): adds ``two_failed_terms`` and ``failed_terms``.
+        The ``ratings`` table (Art. 33): adds ``two_failed_terms`` and ``failed_terms``
+        (every community of the layer is assessed; a held term without a record is failed).
 
     Returns
     -------
@@ -117,11 +126,17 @@ def check_compliance(
             "rooms": facilities["rooms"].astype(object).to_numpy()
             if "rooms" in facilities.columns
             else None,
+            "status": facilities["status"].map(facility_status_code).astype(object).to_numpy()
+            if "status" in facilities.columns
+            else None,
         },
     ).reset_index(drop=True)
+    fac["misused"] = misused_mask(fac, rules.misuse)
 
     shared = explode_shared(fac, rules.shared_kinds())
-    comm = area_requirements(comm, shared, rules)
+    counted = shared[~shared["misused"].to_numpy(bool)]  # Art. 12 para. 4
+    central = central_credits(comm, counted, rules)
+    comm = area_requirements(comm, counted, rules, central)
     comm, stations = station_rooms(comm, shared, rules)
     one = one_station_check(comm, shared, rules.one_station)
     for col in ("n_stations", "shared_station_ids", "one_station_ok"):
@@ -135,13 +150,23 @@ def check_compliance(
     comm = rural_into_communities(comm, rural, rules, started)
     comm = funding_codes(comm, rules)
     comm["strictness"] = rule_strictness(comm["rule_id"], std)
-    terms = failed_terms(ratings, std) if ratings is not None else None
+    terms = failed_terms(ratings, std, communities) if ratings is not None else None
     comm["two_failed_terms"] = two_failed_column(comm["community_id"], terms)
     comm["households"] = comm["households"].round().astype("Int64")
-    security = security_check(comm, communities, shared, rules.rental, rules.closed)
+    security = security_check(
+        comm,
+        communities,
+        shared,
+        rules.rental,
+        rules.closed,
+        police_rule=rules.police,
+        property_rule=rules.property_station,
+    )
+    starts = village_start(communities, comm, std.first("village_start"))
+    misused = misused_housing(fac, comm, rules.misuse)
     comm = comm[COMMUNITY_COLUMNS]
     centres = street_centres(facilities, fac, comm, streets, street_table, dist, rules)
-    for table in (stations, centres, rural):
+    for table in (stations, centres, rural, central, misused, starts):
         table["strictness"] = rule_strictness(table["rule_id"], std) if len(table) else []
     return ComplianceResult(
         standard=std,
@@ -154,4 +179,7 @@ def check_compliance(
         security=security,
         failed_terms=terms if terms is not None else pd.DataFrame(),
         district_notes=district_class_notes(dist),
+        central_stations=central,
+        misused_housing=misused,
+        village_start=starts,
     )

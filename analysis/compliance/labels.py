@@ -33,13 +33,28 @@ COMMUNITY_COLUMNS: list[str] = [
     "one_station_ok",
     "two_failed_terms",
     "funding",
+    "central_station_m2",
+    "developer_gap_m2",
+    "remainder_gap_m2",
+    "remainder_funding",
+    "acceptance_blocked",
 ]
 """Columns of :attr:`ComplianceResult.communities`, in order.
 
 ``strictness`` is ``required`` or ``target`` (of the rule in ``rule_id``); ``scope`` says why a
 village is or is not assessed under Art. 36 (``started``, ``assumed_started``,
 ``not_started``; empty for urban communities); ``one_station_ok`` is the Art. 8 one committee,
-one station check; ``two_failed_terms`` the Art. 33 flag (NA without a ratings table).
+one station check (a committee without a station fails it); ``two_failed_terms`` the Art. 33
+flag (NA without a ratings table).
+
+``status`` / ``compliant`` is the one verdict of the community's housing rule, the same in
+every output: Art. 11/12 for urban communities; for villages Art. 36 as a whole (station,
+square and the two stations, two rooms), with ``missing_rooms`` holding the Art. 36 rooms.
+``central_station_m2`` is the area of Art. 13 central stations credited to the community (in
+``provided_m2``); ``developer_gap_m2`` the developer's part of a new development's shortfall
+(Art. 12: 20 m2 per 100 households), ``remainder_gap_m2`` the rest with the payer
+``remainder_funding``; ``acceptance_blocked`` the Art. 12 para. 3 flag (不得组织竣工验收; NA
+where the rule does not apply).
 """
 
 FUNDING_LABELS: dict[str, tuple[str, str]] = {
@@ -56,6 +71,10 @@ FUNDING_LABELS: dict[str, tuple[str, str]] = {
         "农村社区,按第三十六条建设(办法未规定出资方)",
         "village under Art. 36 (the measures name no payer)",
     ),
+    "not_named": (
+        "措施未规定(超出开发建设单位配建义务的部分)",
+        "not named by the measures (beyond the developer's obligation)",
+    ),
 }
 """Who closes a shortfall; the report's department table counts gaps by the same codes."""
 
@@ -64,6 +83,7 @@ GAP_KIND_OF_FUNDING: dict[str, str] = {
     "district_city_support": "area_old",
     "own_funds": "area_old",
     "village": "area_rural",
+    "not_named": "area_new",
 }
 """Gap kind of the report (``geo_app.reports.departments.GAP_KINDS``) of each funding code."""
 

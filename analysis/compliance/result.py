@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.compliance.art11_13 import CENTRAL_COLUMNS
+from analysis.compliance.art12 import MISUSED_COLUMNS
 from analysis.compliance.art20 import SECURITY_COLUMNS
+from analysis.compliance.art35 import VILLAGE_START_COLUMNS
 from analysis.compliance.district_classes import DISTRICT_NOTE_COLUMNS
 from analysis.compliance.issues import compliance_issues
+from analysis.compliance.tables import art8_rooms_mask
 from analysis.standards import StandardSet
 
 
@@ -37,6 +41,15 @@ class ComplianceResult:
         without a ratings table.
     district_notes : DataFrame
         Districts whose layer class was replaced by the class of the measures (Art. 11).
+    central_stations : DataFrame
+        Art. 13 para. 4 central stations: one row per station and community it serves, with
+        the share credited (:func:`analysis.compliance.art11_13.central_credits`).
+    misused_housing : DataFrame
+        Art. 12 para. 4: housing rented out, sold or used for other purposes, not counted and
+        listed for correction (:func:`analysis.compliance.art12.misused_housing`).
+    village_start : DataFrame
+        Art. 35: share of villages that started community construction per city, county and
+        township against the milestones (:func:`analysis.compliance.art35.village_start`).
     """
 
     standard: StandardSet
@@ -51,6 +64,15 @@ class ComplianceResult:
     district_notes: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=DISTRICT_NOTE_COLUMNS)
     )
+    central_stations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=CENTRAL_COLUMNS)
+    )
+    misused_housing: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=MISUSED_COLUMNS)
+    )
+    village_start: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=VILLAGE_START_COLUMNS)
+    )
 
     def issues(self) -> pd.DataFrame:
         """Every non-compliant item, one row each, with rule, article and a zh/en message."""
@@ -64,7 +86,7 @@ class ComplianceResult:
             "n_assessed": int((c["status"] != "not_applicable").sum()),
             "n_below": int((c["status"] == "below").sum()),
             "shortfall_m2": round(float(c["shortfall_m2"].fillna(0).sum()), 2),
-            "n_missing_rooms": int((c["n_missing_rooms"] > 0).sum()),
+            "n_missing_rooms": int(art8_rooms_mask(c).sum()),
             "n_street_centres_below": int((~self.street_centres["compliant"].astype(bool)).sum())
             if len(self.street_centres)
             else 0,
@@ -81,6 +103,11 @@ class ComplianceResult:
             if len(self.security)
             else 0,
             "n_district_notes": int(len(self.district_notes)),
+            "n_acceptance_blocked": int(c["acceptance_blocked"].eq(True).sum())
+            if "acceptance_blocked" in c
+            else 0,
+            "n_misused_housing": int(len(self.misused_housing)),
+            "n_village_start_missed": _counties_behind(self.village_start),
         }
 
     def summary_text(self, lang: str = "zh") -> str:
@@ -119,9 +146,27 @@ class ComplianceResult:
                 "{n} failed the star standard in two consecutive terms (Art. 33).",
             ),
             (
+                "n_acceptance_blocked",
+                "{n} 个新建居住区开发建设单位未按标准配建公益用房,不得组织竣工验收(第十二条)。",
+                "{n} new developments lack the developer's housing and may not be accepted on "
+                "completion (Art. 12).",
+            ),
+            (
+                "n_misused_housing",
+                "{n} 处社区公益用房被出租、出卖或挪作他用,不计入面积,应予纠正(第十二条)。",
+                "{n} pieces of housing are rented out, sold or used otherwise: not counted, to "
+                "be corrected (Art. 12).",
+            ),
+            (
                 "n_security",
-                "{n} 个社区出租房管理站或封闭式管理未落实(第二十条)。",
-                "{n} lack a rental-housing station or closed management (Art. 20).",
+                "{n} 个社区警务室、出租房管理站、封闭式管理或物业服务站未落实(第十八、二十条)。",
+                "{n} lack a police room, rental-housing station, closed management or property "
+                "service station (Art. 18, 20).",
+            ),
+            (
+                "n_village_start_missed",
+                "{n} 个区县启动农村社区建设的村的比例未达到第三十五条的进度。",
+                "{n} counties are behind the Art. 35 milestones of villages started.",
             ),
             (
                 "n_district_notes",
@@ -149,6 +194,18 @@ class ComplianceResult:
             "security": self.security,
             "failed_terms": self.failed_terms,
             "district_notes": self.district_notes,
+            "central_stations": self.central_stations,
+            "misused_housing": self.misused_housing,
+            "village_start": self.village_start,
             "issues": self.issues(),
             "rules": self.standard.to_frame(),
         }
+
+
+def _counties_behind(starts: pd.DataFrame) -> int:
+    """Counties missing at least one Art. 35 milestone (each counted once)."""
+    if not len(starts):
+        return 0
+    missed = starts["met"].eq(False).fillna(False).to_numpy(bool)
+    county = starts["level"].eq("county").to_numpy(bool)
+    return int(starts.loc[missed & county, "district_code"].nunique())

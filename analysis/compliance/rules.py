@@ -24,6 +24,11 @@ class _Rules:
     one_station: Rule | None = None
     rental: Rule | None = None
     closed: Rule | None = None
+    central: Rule | None = None
+    acceptance: Rule | None = None
+    misuse: Rule | None = None
+    police: Rule | None = None
+    property_station: Rule | None = None
 
     @classmethod
     def of(cls, standard: StandardSet) -> _Rules:
@@ -37,11 +42,25 @@ class _Rules:
             one_station=standard.first("one_station"),
             rental=standard.first("rental_station"),
             closed=standard.first("closed_management"),
+            central=standard.first("central_station"),
+            acceptance=standard.first("completion_acceptance"),
+            misuse=standard.first("misused_housing"),
+            police=standard.first("police_room"),
+            property_station=standard.first("property_station"),
         )
 
+    def central_kinds(self) -> list[str]:
+        """Facility kinds of the Art. 13 para. 4 central stations credited to the communities
+        they serve ([] when the rule or its ``station_kinds`` is absent)."""
+        if self.central is None or "station_kinds" not in self.central.params:
+            return []
+        return list(self.central.param("station_kinds"))
+
     def shared_kinds(self) -> list[str]:
-        """Station kinds whose ``community_id`` may list several committees (Art. 8)."""
-        return list(self.one_station.param("station_kinds")) if self.one_station else []
+        """Kinds whose ``community_id`` may list several communities: stations serving several
+        committees (Art. 8) and central stations radiating to their neighbours (Art. 13)."""
+        kinds = list(self.one_station.param("station_kinds")) if self.one_station else []
+        return list(dict.fromkeys([*kinds, *self.central_kinds()]))
 
     def provided_kinds(self) -> list[str]:
         kinds: list[str] = []
@@ -52,7 +71,7 @@ class _Rules:
 
     def community_kinds(self) -> list[str]:
         """Facility kinds that must belong to a community."""
-        kinds = self.provided_kinds()
+        kinds = self.provided_kinds() + self.central_kinds()
         if self.rooms is not None:
             kinds += list(self.rooms.param("station_kinds"))
         if self.rural is not None:

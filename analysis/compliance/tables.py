@@ -15,6 +15,15 @@ from layers.schema import ROOM_LABELS, parse_rooms
 # -- summaries and filters (pure, for the app page) -----------------------------------------
 
 
+def art8_rooms_mask(table: pd.DataFrame) -> np.ndarray:
+    """Communities whose stations lack Art. 8 rooms: ``n_missing_rooms > 0`` where the Art. 8
+    checklist applies (``has_station`` known); a village's missing rooms are Art. 36 rooms."""
+    lacking = (table["n_missing_rooms"] > 0).to_numpy(bool)
+    if "has_station" in table.columns:
+        return lacking & table["has_station"].notna().to_numpy(bool)
+    return lacking
+
+
 def summarize(
     table: pd.DataFrame,
     by: str = "district",
@@ -43,7 +52,7 @@ def summarize(
         t[k] = t[k].astype(object).where(t[k].notna(), "")
     t["_assessed"] = t["status"] != "not_applicable"
     t["_below"] = t["status"] == "below"
-    t["_rooms"] = t["n_missing_rooms"] > 0
+    t["_rooms"] = art8_rooms_mask(t)
     grouped = t.groupby(keys, sort=True, dropna=False)
     out = grouped.agg(
         n_communities=("community_id", "size"),

@@ -24,7 +24,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from layers.schema import FACILITY_KIND_LABELS, ROOM_LABELS, SCHEMAS
+from layers.schema import FACILITY_KIND_LABELS, FACILITY_STATUS_LABELS, ROOM_LABELS, SCHEMAS
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 """Supported languages; the first one is the default."""
@@ -127,6 +127,8 @@ def value_label(layer: str, field: str, value: object, lang: str | None = DEFAUL
     text = str(value)
     if layer == "facilities" and field == "kind":
         return facility_kind_label(text, lang)
+    if layer == "facilities" and field == "status" and text in FACILITY_STATUS_LABELS:
+        return _pick(FACILITY_STATUS_LABELS[text], lang)
     if field == "rooms":
         codes = [c.strip() for c in text.split(",") if c.strip()]
         sep = "、" if normalise_lang(lang) == "zh" else ", "

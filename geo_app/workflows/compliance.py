@@ -109,9 +109,12 @@ COMPLIANCE_SHEET_NAMES: dict[str, str] = {
     "stations": "服务站用房",
     "street_centres": "街道中心",
     "rural": "农村社区",
-    "security": "治安防范",
+    "security": "治安与物业",
     "failed_terms": "星级届次",
     "district_notes": "区县类别",
+    "central_stations": "中心服务站",
+    "misused_housing": "挪用用房",
+    "village_start": "村启动进度",
     "issues": "问题清单",
     "star_rewards": "星级奖励",
     "star_streets": "星级街道",
@@ -167,6 +170,9 @@ def filter_compliance(
         security=keep(result.security),
         failed_terms=terms,
         district_notes=result.district_notes,
+        central_stations=keep(result.central_stations),
+        misused_housing=keep(result.misused_housing),
+        village_start=keep(result.village_start),
     )
 
 
@@ -260,6 +266,7 @@ _CODED = {
     "kind": lambda v, lang: value_label("communities", "kind", v, lang),
     "missing_rooms": lambda v, lang: room_labels(v, lang) if isinstance(v, str) else v,
     "funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
+    "remainder_funding": lambda v, lang: FUNDING_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
     "strictness": lambda v, lang: STRICTNESS_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
     "scope": lambda v, lang: SCOPE_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
     "started": lambda v, lang: STARTED_LABELS.get(v, (v, v))[0 if lang == "zh" else 1],
