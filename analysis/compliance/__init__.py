@@ -7,8 +7,11 @@ per-household rule (20 m2 per 100 households); the provided area is the sum of i
 room checklist, street centres against the Art. 11 1000 m2 and rural villages against Art. 36
 (station 300 m2, square 1000 m2). All numbers come from a :class:`~analysis.standards.StandardSet`.
 
-Inputs are validated row by row first: a missing, negative or non-numeric area or household count
-raises :class:`ComplianceInputError` listing every bad row; nothing is silently treated as zero.
+Inputs are validated row by row first: a missing, negative or non-numeric area, or a negative or
+non-numeric household count, raises :class:`ComplianceInputError` listing every bad row; nothing
+is silently treated as zero. Where the data cannot decide (no facility data for a district, no
+households for a new development, an assumed era) the status is ``undecided`` with its reasons
+(:mod:`~analysis.compliance.basis`), never ``below``.
 
 Modules, one topic each: :mod:`~analysis.compliance.checks` (row checks shared by the analyses),
 :mod:`~analysis.compliance.inputs` (validation), :mod:`~analysis.compliance.rules` (which rules
@@ -31,6 +34,13 @@ from analysis.compliance.art11_13 import gap_kinds
 from analysis.compliance.art33 import failed_terms
 from analysis.compliance.art36 import STARTED_LABELS
 from analysis.compliance.assessment import check_compliance
+from analysis.compliance.basis import (
+    BASIS_COLUMNS,
+    UNDECIDED,
+    UNDECIDED_REASONS,
+    facility_districts,
+    undecided_text,
+)
 from analysis.compliance.checks import (
     PROBLEM_COLUMNS,
     ComplianceInputError,
@@ -62,6 +72,7 @@ from analysis.compliance.rules import as_standard
 from analysis.compliance.tables import filter_table, room_labels, summarize, with_geometry
 
 __all__ = [
+    "BASIS_COLUMNS",
     "COMMUNITY_COLUMNS",
     "COMMUNITY_FIELDS",
     "DISTRICT_NOTE_COLUMNS",
@@ -72,6 +83,8 @@ __all__ = [
     "SCOPE_LABELS",
     "STARTED_LABELS",
     "STATUS_LABELS",
+    "UNDECIDED",
+    "UNDECIDED_REASONS",
     "ComplianceInputError",
     "ComplianceResult",
     "as_code",
@@ -82,6 +95,7 @@ __all__ = [
     "check_numbers",
     "compliance_issues",
     "district_class_notes",
+    "facility_districts",
     "failed_terms",
     "filter_table",
     "gap_kinds",
@@ -93,6 +107,7 @@ __all__ = [
     "room_labels",
     "split_ids",
     "summarize",
+    "undecided_text",
     "validate_inputs",
     "with_geometry",
 ]

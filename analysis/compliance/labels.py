@@ -33,6 +33,13 @@ COMMUNITY_COLUMNS: list[str] = [
     "one_station_ok",
     "two_failed_terms",
     "funding",
+    "provisional_shortfall_m2",
+    "undecided_reason",
+    "households_basis",
+    "households_method",
+    "era_basis",
+    "community_source",
+    "facility_basis",
 ]
 """Columns of :attr:`ComplianceResult.communities`, in order.
 
@@ -40,6 +47,11 @@ COMMUNITY_COLUMNS: list[str] = [
 village is or is not assessed under Art. 36 (``started``, ``assumed_started``,
 ``not_started``; empty for urban communities); ``one_station_ok`` is the Art. 8 one committee,
 one station check; ``two_failed_terms`` the Art. 33 flag (NA without a ratings table).
+``status`` is ``compliant``, ``below``, ``undecided`` (the data cannot decide: the codes of
+``undecided_reason``, :data:`analysis.compliance.basis.UNDECIDED_REASONS`) or
+``not_applicable``; an undecided row has no ``shortfall_m2`` but the shortfall under the
+assumptions in ``provisional_shortfall_m2``. The last five columns are the basis of the row's
+numbers (:mod:`layers.basis`, ``facility_basis`` from :mod:`analysis.compliance.basis`).
 """
 
 FUNDING_LABELS: dict[str, tuple[str, str]] = {
@@ -82,5 +94,6 @@ SCOPE_LABELS: dict[str, tuple[str, str]] = {
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "compliant": ("达标", "compliant"),
     "below": ("未达标", "below standard"),
+    "undecided": ("待核实", "undecided"),
     "not_applicable": ("不适用", "not applicable"),
 }
