@@ -276,6 +276,13 @@ def _community_items(communities: pd.DataFrame, meta: dict) -> list[ReadinessIte
             ("community_id", "name", "street_code"),
             "Art. 7, 8, 11",
         ),
+        (
+            "osm_grouped",
+            "community_source",
+            "osm_grouped",
+            ("community_id", "name", "street_code"),
+            "Art. 7, 8, 11",
+        ),
     ):
         n = int((basis[column] == value).sum())
         if n:
