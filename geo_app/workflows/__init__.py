@@ -47,7 +47,10 @@ from geo_app.workflows.coverage import (
 )
 from geo_app.workflows.imports import (
     CRS_CHOICES,
+    IMPORT_MODES,
     MAX_UPLOAD_MB,
+    PLACE_FIELDS,
+    ImportEffect,
     ImportOptions,
     ImportOutcome,
     check_upload_size,
@@ -102,6 +105,9 @@ __all__ = [
     "FACILITY_INVENTORY",
     "GAP_AREA_COLUMNS",
     "GAP_TABLE_COLUMNS",
+    "IMPORT_MODES",
+    "PLACE_FIELDS",
+    "ImportEffect",
     "ImportOptions",
     "ImportOutcome",
     "MAX_UPLOAD_MB",
