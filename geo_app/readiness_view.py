@@ -23,11 +23,13 @@ def readiness(key: state.FileKey) -> Readiness:
 def readiness_panel(info: state.ProjectInfo, lang: str, *, key: str) -> Readiness:
     """Draw the panel for the project of ``info``; ``key`` names the page's widgets."""
     ready = readiness(info.key)
+    sep = "：" if lang == "zh" else ": "
+    label = f"{t('readiness.title', lang)}{sep}{ready.headline(lang)}"
     if ready.ok:
-        st.caption(f"{t('readiness.title', lang)}:{ready.headline(lang)}")
+        st.caption(label)
         return ready
     missing = bool(ready.by_level("missing"))
-    with st.expander(f"{t('readiness.title', lang)}:{ready.headline(lang)}", expanded=missing):
+    with st.expander(label, expanded=missing):
         st.caption(t("readiness.intro", lang))
         st.dataframe(ready.to_frame(lang), hide_index=True, width="stretch", key=f"{key}_readiness")
         if ready.source:

@@ -389,7 +389,8 @@ def write_docx(ctx: ReportContext, out: Path, map_png: bytes | None = None) -> P
     h = ctx.headings
     if ctx.readiness:
         gaps = doc.add_paragraph()
-        gaps.add_run(f"{h['readiness']}:{ctx.readiness_headline}").bold = True
+        sep = "：" if lang == "zh" else ": "
+        gaps.add_run(f"{h['readiness']}{sep}{ctx.readiness_headline}").bold = True
         note = doc.add_paragraph(t("reports.readiness.note", lang))
         note.runs[0].font.size = Pt(8)
         for line in ctx.readiness:
