@@ -195,13 +195,21 @@ def import_file(
 ) -> ImportOutcome:
     """Prepare ``source`` for ``layer`` and write it to ``project`` if every row is valid.
 
-    The layer is replaced (or, with ``append``, extended) and the import is logged in
-    ``project.settings.parameters["imports"]`` (file, rows, source CRS) in the same atomic
-    write. Nothing is written when the validation finds a problem or with ``dry_run``.
+    The layer is replaced, extended (``append``) or updated by id (``mode="upsert"``: new ids
+    added, the others updated in the fields the file gives; the data page's default), and the
+    import is logged in ``project.settings.parameters["imports"]`` (file, rows, source CRS,
+    mode, rows updated/added/lost) in the same atomic write. Nothing is written when the
+    validation finds a problem, with ``dry_run``, or when a replace would delete rows and
+    ``confirm_loss`` is off (``outcome.lost`` names them). Ids can be generated
+    (``generate_ids``), blank community/street/district cells of facilities, boiler rooms and
+    cameras are filled from the location (``outcome.placed``), and ``outcome.effects`` names
+    the results a valid import would still disable. A table without coordinates can only
+    update by id.
     With ``auto_map=False`` only the fields of ``mapping`` are filled (the page's edited
     mapping); otherwise the missing ones are suggested. ``options`` is an
     :class:`ImportOptions`, or its fields are given one by one (``crs="wgs84", append=True``).
-    Raises ``MappingError`` for an unusable mapping or CRS.
+    Raises ``MappingError`` for an unusable mapping or CRS, or a table without coordinates in
+    another mode than ``upsert``.
     """
     if options is not None and settings:
         raise TypeError("give options or its fields, not both")
