@@ -32,10 +32,12 @@ from analysis.compliance import (
     STATUS_LABELS,
     is_missing,
     room_labels,
+    undecided_text,
 )
 from analysis.standards import STRICTNESS_LABELS
 from geo_app.formatting import format_share
 from geo_app.i18n import LANGUAGES, catalogue, field_label, layer_label, t, value_label
+from layers.basis import BASIS_LABELS, basis_label
 
 RAW = "raw"
 """Export language of scripts: field names and codes as the analyses return them."""
@@ -164,6 +166,8 @@ CODED_VALUES: dict[str, Label] = {
     "method": _catalogue("coverage.method"),
     "source_layer": lambda v, lang: layer_label(str(v), lang),
     "article": _article,
+    "undecided_reason": lambda v, lang: undecided_text(v, lang),
+    **{name: (lambda v, lang, name=name: basis_label(name, v, lang)) for name in BASIS_LABELS},
 }
 """Label function of each coded column: ``label(value, lang)``."""
 

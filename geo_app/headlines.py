@@ -5,7 +5,8 @@
   the network alone beside the total, so a share that rests on the estimate says so.
 - :func:`shortfall_link`: the Art. 11 count of communities below standard linked to the Art. 13
   hub demand (old-area communities a central station may serve), with why the others are not
-  hub demand (new developments: Art. 12; villages: Art. 36).
+  hub demand (new developments: Art. 12; villages: Art. 36), and how many the data cannot
+  decide (:func:`undecided_sentence`: undecided communities per reason, never counted below).
 
 Examples
 --------
@@ -139,7 +140,10 @@ def shortfall_link(communities: pd.DataFrame, rule: HubRule | None = None, lang:
     小区,由开发建设单位按第十二条配建移交。"
     """
     link = shortfall_counts(communities, rule)
+    undecided = undecided_sentence(communities, lang)
     if link.below == 0:
+        if undecided:
+            return f"{t('headline.shortfall_none_decided', lang)}{_gap(lang)}{undecided}"
         return t("headline.shortfall_none", lang)
     parts = [
         t(f"headline.shortfall_{name}", lang, n=n)
@@ -152,7 +156,37 @@ def shortfall_link(communities: pd.DataFrame, rule: HubRule | None = None, lang:
     ]
     sep = "," if lang == "zh" else "; "
     rest = t("headline.shortfall_rest", lang, parts=sep.join(parts)) if parts else ""
-    return t("headline.shortfall", lang, below=link.below, hub=link.hub_demand, rest=rest)
+    text = t("headline.shortfall", lang, below=link.below, hub=link.hub_demand, rest=rest)
+    return f"{text}{_gap(lang)}{undecided}" if undecided else text
+
+
+def _gap(lang: str) -> str:
+    return "" if lang == "zh" else " "
+
+
+def undecided_sentence(communities: pd.DataFrame, lang: str = "zh") -> str:
+    """ "另有 N 个社区数据不足、待核实……" with the count per reason ("" when none is undecided).
+
+    Counts the ``undecided`` rows of a compliance table by the codes of ``undecided_reason``
+    (a row with two reasons counts under both).
+    """
+    if "status" not in communities.columns:
+        return ""
+    undecided = communities[communities["status"].astype(str).eq("undecided").to_numpy()]
+    if undecided.empty:
+        return ""
+    codes = (
+        undecided["undecided_reason"].fillna("").astype(str).str.split(",").explode()
+        if "undecided_reason" in undecided.columns
+        else pd.Series(dtype=object)
+    )
+    counts = codes[codes != ""].value_counts()
+    sep = "、" if lang == "zh" else "; "
+    reasons = sep.join(
+        t("headline.reason_count", lang, reason=t(f"headline.reason.{code}", lang), n=int(n))
+        for code, n in counts.items()
+    )
+    return t("headline.undecided", lang, n=len(undecided), reasons=reasons)
 
 
 __all__ = [
@@ -162,4 +196,5 @@ __all__ = [
     "coverage_headline_text",
     "shortfall_counts",
     "shortfall_link",
+    "undecided_sentence",
 ]

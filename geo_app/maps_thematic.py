@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from analysis import shortfall_classes as _classes
-from analysis.compliance import is_missing
+from analysis.compliance import is_missing, undecided_text
 from analysis.shortfall_classes import (
     COMPLIANT_COLOUR as COMPLIANT_COLOUR,
 )
@@ -50,10 +50,12 @@ POPUP_FIELDS: tuple[str, ...] = (
     "provided_m2",
     "shortfall_m2",
     "status",
+    "undecided_reason",
     "article",
     "rule_id",
 )
-"""Columns of the per-community table shown in a choropleth popup, in order."""
+"""Columns of the per-community table shown in a choropleth popup, in order (the reason of an
+undecided verdict is empty for the others)."""
 
 LAYER_NAME = "shortfall"
 
@@ -104,6 +106,8 @@ def _value(column: str, value: object, lang: str) -> str:
         return _status_text(value, lang)
     if column == "status":
         return str(display_table(pd.DataFrame({"status": [value]}), lang).iloc[0, 0])
+    if column == "undecided_reason":
+        return undecided_text(value, lang)
     return maps.format_value("communities", column, value, lang)
 
 
@@ -141,7 +145,9 @@ def tooltip_text(record: dict, lang: str = "zh") -> str:
     """Escaped tooltip: community name and its shortfall (or that it is not assessed)."""
     name = _name(record)
     shortfall = record.get("shortfall_m2")
-    if is_missing(shortfall):
+    if record.get("status") == "undecided":
+        text = f"{name}({_status_text('undecided', lang)})"
+    elif is_missing(shortfall):
         text = f"{name}({t('compliance.legend_na', lang)})"
     else:
         sep = ":" if lang == "zh" else ": "

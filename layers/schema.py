@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from layers.basis import COMMUNITY_SOURCES, ERA_BASIS, HOUSEHOLDS_BASIS
 from layers.errors import UnknownNameError
 
 ROOM_CODES: tuple[str, ...] = (
@@ -249,8 +250,43 @@ SCHEMAS: dict[str, LayerSchema] = {
                     "management",
                     allowed=("regulated", "basic", "scattered"),
                 ),
-                _f("households", "int", "户数", "households", minimum=0),
-                _f("population", "int", "人口", "population", minimum=0),
+                _f("households", "int", "户数", "households", minimum=0, nullable=True),
+                _f("population", "int", "人口", "population", minimum=0, nullable=True),
+                _f(
+                    "households_basis",
+                    "str",
+                    "户数依据",
+                    "households basis",
+                    required=False,
+                    nullable=True,
+                    allowed=HOUSEHOLDS_BASIS,
+                ),
+                _f(
+                    "households_method",
+                    "str",
+                    "户数估算方法",
+                    "households estimated how",
+                    required=False,
+                    nullable=True,
+                ),
+                _f(
+                    "era_basis",
+                    "str",
+                    "建成年代依据",
+                    "era basis",
+                    required=False,
+                    nullable=True,
+                    allowed=ERA_BASIS,
+                ),
+                _f(
+                    "community_source",
+                    "str",
+                    "社区来源",
+                    "community source",
+                    required=False,
+                    nullable=True,
+                    allowed=COMMUNITY_SOURCES,
+                ),
                 _f(
                     "star_rating",
                     "int",

@@ -70,6 +70,14 @@ def _wkt_column(columns) -> str | None:
     return None
 
 
+class NoCoordinatesError(LayerFileError):
+    """A table without coordinate columns; ``table`` holds its rows (for an update by id)."""
+
+    def __init__(self, table: pd.DataFrame, message_zh: str, message_en: str) -> None:
+        super().__init__(message_zh, message_en)
+        self.table = table
+
+
 def _decode_text(path: Path, raw: bytes, encoding: str | None) -> str:
     if b"\x00" in raw[:65536]:
         raise _not_geodata(path, "不是文本表格", "not a text table")
@@ -189,7 +197,8 @@ def _table_to_gdf(path: Path, df: pd.DataFrame, *, lon_col, lat_col) -> gpd.GeoD
         wkt = _wkt_column(cols)
         if wkt is not None:
             return _wkt_to_gdf(path, df, wkt)
-        raise LayerFileError(
+        raise NoCoordinatesError(
+            df,
             f"表格 {path.name} 中找不到坐标列(经度/纬度、lon/lat、x/y 或 WKT);现有列:"
             f"{', '.join(cols)}。请用 --lon-col 和 --lat-col 指定",
             f"table {path.name} has no coordinate columns (lon/lat, 经度/纬度, x/y or WKT); "

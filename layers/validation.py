@@ -159,6 +159,13 @@ class ValidationReport:
             return f"layer {self.layer}: {self.n_rows} rows, no problems"
         parts = [f"{CODE_LABELS.get(c, (c, c))[i]} {n}" for c, n in self.counts.items()]
         n_bad = len(self.bad_rows)
+        if n_bad == 0:  # problems of the whole layer only (a missing field): no row is to blame
+            if lang == "zh":
+                return f"图层 {self.layer}:{self.n_rows} 行,整个图层有 {len(self)} 个问题({','.join(parts)})"
+            return (
+                f"layer {self.layer}: {self.n_rows} rows, {len(self)} problems of the whole "
+                f"layer ({', '.join(parts)})"
+            )
         if lang == "zh":
             return (
                 f"图层 {self.layer}:{self.n_rows} 行,{n_bad} 行有问题,共 {len(self)} 个问题"

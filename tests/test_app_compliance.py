@@ -411,10 +411,11 @@ def test_input_problems_are_a_table_not_a_traceback(demo_project_path, tmp_path,
     project.write_layer("communities", communities)
     at = _app(path, monkeypatch)
     assert not at.exception
-    assert "2 处问题" in at.error[0].value
+    # a blank count is no input problem (issue 26 item 6: only rows that need it are undecided)
+    assert "1 处问题" in at.error[0].value
     problems = at.dataframe[0].value
-    assert problems["行"].tolist() == [3, 6]
-    assert problems["字段"].tolist() == ["households", "households"]
+    assert problems["行"].tolist() == [3]
+    assert problems["字段"].tolist() == ["households"]
     assert problems["说明"].str.contains("不能为负数").any()
 
 

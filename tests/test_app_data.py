@@ -295,7 +295,7 @@ def test_bad_rows_are_listed_and_block_the_import(app, project_path):
     app = upload(app, "bad.csv", facilities_csv(rows))
     assert not app.exception
     assert "1 行有问题" in app.error[0].value
-    report = app.dataframe[0].value
+    report = next(d.value for d in app.dataframe if "行" in d.value.columns)
     assert report["行"].tolist() == [3] and report["字段"].tolist() == ["usable_area_m2"]
     assert app.button(key="data_import").disabled
     assert sha1(project_path) == before
@@ -332,3 +332,157 @@ def test_language_switch(app):
     assert [t.value for t in app.title] == ["Data"]
     assert app.get("download_button")[0].label == "Download GeoPackage"
     assert app.info[0].value == "No file uploaded yet."
+
+
+# -- issue 25 item 3: imports that lose or hide data -----------------------------------------------
+def three_rows(project: Project, *, ids: bool = True) -> bytes:
+    """Three public-housing rows at the representative points of three demo communities,
+    without community, street or district (to be placed by location)."""
+    comm = project.layer("communities").iloc[[0, 100, 200]]
+    pts = comm.geometry.representative_point()
+    frame = pd.DataFrame(
+        {
+            "名称": ["甲", "乙", "丙"],
+            "类型": "public_housing",
+            "使用面积": [100, 200, 300],
+            "经度": pts.x.to_numpy(),
+            "纬度": pts.y.to_numpy(),
+        }
+    )
+    if ids:
+        frame.insert(0, "设施编号", ["FX1", "FX2", "FX3"])
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def test_update_by_id_keeps_the_layer_and_replace_names_the_loss(project_path):
+    project = Project.open(project_path)
+    n = len(project.layer("facilities"))
+    source = workflows.read_upload({"f.csv": three_rows(project)}, "facilities")
+    # replacing would delete every existing facility: not written without the confirmation
+    refused = workflows.import_file(
+        project, "facilities", source, mode="replace", confirm_loss=False
+    )
+    assert refused.result.ok and not refused.written and len(refused.lost) == n
+    assert len(Project.open(project_path).layer("facilities")) == n
+    # add/update by id: the three are added, nothing is lost
+    done = workflows.import_file(project, "facilities", source, mode="upsert")
+    assert done.written and (done.added, done.updated, done.lost) == (3, 0, [])
+    assert len(Project.open(project_path).layer("facilities")) == n + 3
+    # the same ids again update in place, only the fields the file gives
+    bigger = source.assign(使用面积=[111, 222, 333])
+    again = workflows.import_file(project, "facilities", bigger, mode="upsert")
+    assert (again.added, again.updated) == (0, 3)
+    layer = Project.open(project_path).layer("facilities").set_index("facility_id")
+    assert len(layer) == n + 3
+    assert layer.loc[["FX1", "FX2", "FX3"], "usable_area_m2"].tolist() == [111.0, 222.0, 333.0]
+
+
+def test_update_of_households_from_a_table_without_coordinates(project_path):
+    project = Project.open(project_path)
+    first = project.layer("communities").iloc[0]
+    table = f"社区编号,户数\n{first['community_id']},4321\n".encode()
+    source = workflows.read_upload({"hh.csv": table}, "communities")
+    done = workflows.import_file(project, "communities", source, mode="upsert")
+    assert done.written and done.updated == 1
+    row = Project.open(project_path).layer("communities").iloc[0]
+    assert row["households"] == 4321 and row["households_basis"] == "surveyed"
+    assert row["name"] == first["name"] and row.geometry.equals(first.geometry)
+    from layers.source_crs import MappingError
+
+    with pytest.raises(MappingError, match="按编号"):
+        workflows.import_file(project, "communities", source, mode="replace")
+
+
+def test_file_without_id_column_gets_generated_ids(project_path):
+    project = Project.open(project_path)
+    source = workflows.read_upload({"f.csv": three_rows(project, ids=False)}, "facilities")
+    plain = workflows.import_file(project, "facilities", source, mode="upsert", dry_run=True)
+    assert plain.missing_id and not plain.result.ok
+    assert "整个图层有 1 个问题" in plain.result.report.summary("zh")  # not "0 行有问题"
+    made = workflows.import_file(
+        project, "facilities", source, mode="upsert", generate_ids=True, dry_run=True
+    )
+    assert made.result.ok and not made.missing_id
+    assert made.result.gdf["facility_id"].tolist() == ["F-0001", "F-0002", "F-0003"]
+
+
+def test_facilities_get_community_street_and_district_from_their_location(project_path):
+    project = Project.open(project_path)
+    comm = project.layer("communities").iloc[[0, 100, 200]]
+    source = workflows.read_upload({"f.csv": three_rows(project)}, "facilities")
+    outcome = workflows.import_file(project, "facilities", source, mode="upsert", dry_run=True)
+    got = outcome.result.gdf
+    assert got["community_id"].tolist() == comm["community_id"].tolist()
+    assert got["street_code"].tolist() == comm["street_code"].astype(str).tolist()
+    assert got["district_code"].tolist() == comm["district_code"].astype(str).tolist()
+    assert len(outcome.placed) == 9 and set(outcome.placed["field"]) == set(workflows.PLACE_FIELDS)
+    # a community given in the file is kept
+    given = source.assign(所属社区=comm["community_id"].iloc[2])
+    kept = workflows.import_file(project, "facilities", given, mode="upsert", dry_run=True)
+    assert kept.result.gdf["community_id"].tolist() == [comm["community_id"].iloc[2]] * 3
+
+
+def test_valid_import_names_the_results_it_disables(project_path):
+    """A public-housing row that lies in no community and no district: the file is valid, but
+    compliance (hence the report and the comparison) and the Art. 32 heating would stop."""
+    project = Project.open(project_path)
+    frame = pd.DataFrame(
+        {"设施编号": ["FAR"], "名称": ["远处"], "类型": ["public_housing"], "使用面积": [50]}
+        | {"经度": [121.0], "纬度": [44.0]}
+    )
+    source = workflows.read_upload({"f.csv": frame.to_csv(index=False).encode()}, "facilities")
+    outcome = workflows.import_file(project, "facilities", source, mode="upsert", dry_run=True)
+    assert outcome.result.ok
+    keys = [e.key for e in outcome.effects]
+    assert keys == ["compliance", "heating", "unplaced"]
+    assert "无数据" in outcome.effects[0].message("zh") and "FAR" in outcome.effects[0].message()
+    assert "第三十二、三十三条" in outcome.effects[1].message("zh")
+    # the effect is real: once written, the compliance check cannot run
+    from analysis.compliance import ComplianceInputError
+
+    workflows.import_file(project, "facilities", source, mode="upsert")
+    with pytest.raises(ComplianceInputError):
+        workflows.project_compliance(Project.open(project_path))
+    # a clean import names nothing
+    clean = workflows.read_upload({"f.csv": three_rows(project)}, "facilities")
+    assert workflows.import_file(project, "facilities", clean, dry_run=True).effects == []
+
+
+def test_page_defaults_to_update_and_confirms_a_replace(app, project_path):
+    project = Project.open(project_path)
+    n = len(project.layer("facilities"))
+    app = upload(app, "三行.csv", three_rows(project))
+    assert not app.exception
+    assert app.radio(key="data_mode").value == "upsert"
+    # the preview lists the cells filled from the location
+    placed = next(d.value for d in app.dataframe if "所属社区" in d.value.columns)
+    assert len(placed) == 3 and placed["所属社区"].notna().all()
+    app.radio(key="data_mode").set_value("replace").run()
+    assert any(f"将删除现有 {n} 行" in w.value for w in app.warning)
+    assert any("CS-230102001001" in w.value for w in app.warning)  # the rows are named
+    assert app.button(key="data_import").disabled
+    app.checkbox(key="data_confirm_replace").check().run()
+    assert not app.button(key="data_import").disabled
+    app.radio(key="data_mode").set_value("upsert").run()
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert any("新增 3 行" in s.value for s in app.success)
+    assert len(Project.open(project_path).layer("facilities")) == n + 3
+
+
+def test_page_offers_ids_and_names_disabled_results(app, project_path):
+    project = Project.open(project_path)
+    app = upload(app, "无编号.csv", three_rows(project, ids=False))
+    assert not app.exception
+    assert any("没有编号列" in w.value for w in app.warning)
+    assert app.button(key="data_import").disabled
+    app.checkbox(key="data_generate_ids").check().run()
+    assert not app.exception and not app.button(key="data_import").disabled
+    far = pd.DataFrame(
+        {"设施编号": ["FAR"], "名称": ["远处"], "类型": ["public_housing"], "使用面积": [50]}
+        | {"经度": [121.0], "纬度": [44.0]}
+    )
+    app = upload(app, "远处.csv", far.to_csv(index=False).encode())
+    assert not app.exception
+    text = " ".join(w.value for w in app.warning)
+    assert "校验通过,但导入后以下结果将受影响" in text and "无数据" in text

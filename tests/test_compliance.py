@@ -385,7 +385,7 @@ def test_filter_and_summarize_for_the_page(layers) -> None:
 def test_missing_and_negative_values_are_reported_row_by_row(layers) -> None:
     comm = layers["communities"].copy()
     comm["households"] = comm["households"].astype(float)
-    comm.loc[1, "households"] = None  # C_hulan
+    comm.loc[1, "households"] = None  # C_hulan: an old area needs no count (issue 26 item 6)
     comm.loc[2, "households"] = -10  # C_county
     fac = layers["facilities"].copy()
     fac["usable_area_m2"] = fac["usable_area_m2"].astype(object)
@@ -398,7 +398,6 @@ def test_missing_and_negative_values_are_reported_row_by_row(layers) -> None:
     p = info.value.problems
     got = set(zip(p["layer"], p["row"], p["record_id"], p["field"], p["problem"], strict=True))
     assert got == {
-        ("communities", 2, "C_hulan", "households", "missing"),
         ("communities", 3, "C_county", "households", "negative"),
         ("facilities", 1, "F1", "usable_area_m2", "missing"),
         ("facilities", 5, "F5", "usable_area_m2", "negative"),
@@ -406,7 +405,7 @@ def test_missing_and_negative_values_are_reported_row_by_row(layers) -> None:
         ("facilities", 7, "F7", "community_id", "unknown_community"),
     }
     assert all("第" in m for m in p["message_zh"]) and all("row" in m for m in p["message_en"])
-    assert "6" in str(info.value)
+    assert "5" in str(info.value)
 
 
 def test_other_input_problems(layers) -> None:
@@ -430,12 +429,23 @@ def test_other_input_problems(layers) -> None:
 
 
 def test_missing_column_is_reported(layers) -> None:
-    comm = layers["communities"].drop(columns=["households"])
+    comm = layers["communities"].drop(columns=["era"])
     with pytest.raises(ComplianceInputError) as info:
         check_compliance(comm, layers["facilities"], layers["districts"])
-    assert info.value.problems[["field", "problem"]].values.tolist() == [
-        ["households", "missing_column"]
-    ]
+    assert info.value.problems[["field", "problem"]].values.tolist() == [["era", "missing_column"]]
+
+
+def test_without_households_only_new_developments_are_undecided(layers) -> None:
+    """Issue 26 item 6: Art. 11 and 13 need no household count for old areas; Art. 12
+    (「以每百户不少于使用面积20平方米的标准配建」) needs it for a new development."""
+    comm = layers["communities"].drop(columns=["households"])
+    table = check_compliance(comm, layers["facilities"], layers["districts"]).communities
+    assert row(table, "C_core")["status"] == "below"  # old: 250 of 300 m2, as with households
+    assert row(table, "C_core")["shortfall_m2"] == pytest.approx(50.0)
+    new = row(table, "C_new")
+    assert new["status"] == "undecided" and new["undecided_reason"] == "households_missing"
+    assert pd.isna(new["shortfall_m2"]) and new["households_basis"] == "missing"
+    assert (table["status"] == "undecided").sum() == 1
 
 
 # -- project and CLI -------------------------------------------------------------------------

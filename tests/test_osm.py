@@ -544,3 +544,53 @@ def test_harbin_layers_valid(harbin):
     c = result.layers["communities"]
     assert c["community_id"].is_unique
     assert (c["households"] > 0).sum() >= 500
+
+
+# -- issue 25 item 2: the gaps of the real extract are not findings --------------------------------
+def test_harbin_basis_and_no_undecided_row_counted_below(harbin):
+    """No community of the OSM project is counted below standard: its facilities are OSM
+    objects (no community housing), 797 areas have no mapped housing, every era is assumed."""
+    from geo_app.workflows import project_compliance
+
+    result, project = harbin
+    c = result.layers["communities"]
+    n_empty = result.counts["communities_without_buildings"]
+    assert (c["households_basis"] == "missing").sum() == n_empty
+    assert set(c.loc[c["households_basis"] == "estimated", "households_method"]) == {"buildings"}
+    assert set(c["era_basis"]) == {"assumed"} and set(c["community_source"]) == {"osm_residential"}
+    assert project.settings.parameters["osm_import"]["report"] == result.report
+    table = project_compliance(project).communities
+    assert not (table["status"] == "below").any()
+    assert (table["status"] == "undecided").all()
+    assert table["undecided_reason"].str.contains("no_facility_data").all()
+    assert table["shortfall_m2"].isna().all()
+    assert set(table["facility_basis"]) == {"absent"}
+    # an area without mapped housing: households missing too (Art. 12 would need them)
+    empty = table[table["households_basis"] == "missing"]
+    assert len(empty) == n_empty and empty["undecided_reason"].str.contains("households").all()
+
+
+def test_harbin_readiness_and_report_first_page(harbin):
+    """The readiness lists the gaps, and the 道外区 report puts them before its summary."""
+    from geo_app.readiness import data_readiness
+    from geo_app.reports.context import build_report_context
+    from geo_app.reports.render import render_html
+
+    _, project = harbin
+    keys = {i.key for i in data_readiness(project).items}
+    assert {
+        "facility_data",
+        "households_missing",
+        "households_estimated",
+        "era_assumed",
+        "osm_residential",
+        "management_assumed",
+        "boiler_area",
+        "layer_missing",
+    } <= keys
+    ctx = build_report_context(project, "道外区")
+    assert any("道外区" in line and "设施数据" in line for line in ctx.readiness)
+    assert ctx.summary[4].value == "0"  # 未达标社区: none is decided below
+    html = render_html(ctx, print_version=True)
+    assert html.index("数据完备情况") < html.index(ctx.headings["summary"])
+    assert "个社区数据不足、待核实" in " ".join(ctx.summary_text)

@@ -48,7 +48,8 @@ def _compliance_metrics(table: pd.DataFrame, rooms_per_station: int) -> dict[str
     t = pd.DataFrame(
         {
             "code": _codes(table).to_numpy(),
-            "assessed": (table["status"].astype(str) != "not_applicable").to_numpy(),
+            "assessed": table["status"].astype(str).isin(["compliant", "below"]).to_numpy(),
+            "undecided": (table["status"].astype(str) == "undecided").to_numpy(),
             "compliant": (table["status"].astype(str) == "compliant").to_numpy(),
             "below": (table["status"].astype(str) == "below").to_numpy(),
             "shortfall": _num(table, "shortfall_m2").fillna(0.0).to_numpy(),
@@ -67,6 +68,7 @@ def _compliance_metrics(table: pd.DataFrame, rooms_per_station: int) -> dict[str
     s = g[
         [
             "assessed",
+            "undecided",
             "compliant",
             "below",
             "shortfall",
@@ -79,6 +81,7 @@ def _compliance_metrics(table: pd.DataFrame, rooms_per_station: int) -> dict[str
     return {
         "compliance_rate": _ratio(s["compliant"], s["assessed"]),
         "communities_below": s["below"].astype(float),
+        "communities_undecided": s["undecided"].astype(float),
         "shortfall_m2": s["shortfall"].where(s["assessed"] > 0).astype(float),
         "shortfall_m2_per_100_households": _ratio(
             s["shortfall"].where(s["assessed"] > 0), s["households"], 100.0

@@ -90,6 +90,15 @@ METRICS: tuple[Metric, ...] = (
         "compliance",
     ),
     Metric(
+        "communities_undecided",
+        "待核实社区数(数据不足)",
+        "Undecided communities (data gaps)",
+        "count",
+        "Art. 11, 12",
+        None,
+        "compliance",
+    ),
+    Metric(
         "shortfall_m2",
         "用房缺口合计",
         "Total area shortfall",

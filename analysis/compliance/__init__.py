@@ -12,8 +12,11 @@ of villages started, Art. 18/20 police rooms, rental stations, closed management
 stations, and the Art. 33 terms complete the result. All numbers come from a
 :class:`~analysis.standards.StandardSet`.
 
-Inputs are validated row by row first: a missing, negative or non-numeric area or household count
-raises :class:`ComplianceInputError` listing every bad row; nothing is silently treated as zero.
+Inputs are validated row by row first: a missing, negative or non-numeric area, or a negative or
+non-numeric household count, raises :class:`ComplianceInputError` listing every bad row; nothing
+is silently treated as zero. Where the data cannot decide (no facility data for a district, no
+households for a new development, an assumed era) the status is ``undecided`` with its reasons
+(:mod:`~analysis.compliance.basis`), never ``below``.
 
 Modules, one topic each: :mod:`~analysis.compliance.checks` (row checks shared by the analyses),
 :mod:`~analysis.compliance.inputs` (validation), :mod:`~analysis.compliance.rules` (which rules
@@ -39,6 +42,13 @@ from analysis.compliance.art33 import failed_terms
 from analysis.compliance.art35 import LEVEL_LABELS as VILLAGE_START_LEVELS
 from analysis.compliance.art36 import STARTED_LABELS
 from analysis.compliance.assessment import check_compliance
+from analysis.compliance.basis import (
+    BASIS_COLUMNS,
+    UNDECIDED,
+    UNDECIDED_REASONS,
+    facility_districts,
+    undecided_text,
+)
 from analysis.compliance.checks import (
     PROBLEM_COLUMNS,
     ComplianceInputError,
@@ -70,6 +80,7 @@ from analysis.compliance.rules import as_standard
 from analysis.compliance.tables import filter_table, room_labels, summarize, with_geometry
 
 __all__ = [
+    "BASIS_COLUMNS",
     "COMMUNITY_COLUMNS",
     "COMMUNITY_FIELDS",
     "DISTRICT_NOTE_COLUMNS",
@@ -81,6 +92,8 @@ __all__ = [
     "SECURITY_MESSAGES",
     "STARTED_LABELS",
     "STATUS_LABELS",
+    "UNDECIDED",
+    "UNDECIDED_REASONS",
     "VILLAGE_START_LEVELS",
     "ComplianceInputError",
     "ComplianceResult",
@@ -92,6 +105,7 @@ __all__ = [
     "check_numbers",
     "compliance_issues",
     "district_class_notes",
+    "facility_districts",
     "failed_terms",
     "filter_table",
     "gap_kinds",
@@ -103,6 +117,7 @@ __all__ = [
     "room_labels",
     "split_ids",
     "summarize",
+    "undecided_text",
     "validate_inputs",
     "with_geometry",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,13 @@ from analysis.compliance.art20 import security_check
 from analysis.compliance.art33 import failed_terms, two_failed_column
 from analysis.compliance.art35 import village_start
 from analysis.compliance.art36 import rural_into_communities, rural_villages, started_status
+from analysis.compliance.basis import (
+    decide,
+    facility_districts,
+    mask_unknown_security,
+    mask_unknown_stations,
+    with_basis,
+)
 from analysis.compliance.checks import ComplianceInputError, as_code
 from analysis.compliance.district_classes import district_class_notes, resolve_district_classes
 from analysis.compliance.inputs import validate_inputs
@@ -46,6 +53,26 @@ def _streets_table(streets: pd.DataFrame | None) -> pd.DataFrame:
     ).drop_duplicates("street_code")
 
 
+def _mark_rural(rural: pd.DataFrame, comm: pd.DataFrame) -> pd.DataFrame:
+    """``decided`` per village: False where its main-table verdict is undecided."""
+    rural = rural.copy()
+    undecided = set(comm.loc[comm["status"] == "undecided", "community_id"])
+    rural["decided"] = ~rural["community_id"].isin(undecided).to_numpy(bool)
+    return rural
+
+
+def _mark_centres(centres: pd.DataFrame, have: set[str], everywhere: bool) -> pd.DataFrame:
+    """``decided`` per street-centre row: a street without a centre in a district without the
+    office's facility data is ``undecided`` (not known to have none)."""
+    centres = centres.copy()
+    absent = (centres["status"] == "no_centre").to_numpy() & ~(
+        everywhere | centres["district_code"].isin(have).to_numpy()
+    )
+    centres["decided"] = ~absent
+    centres.loc[absent, "status"] = "undecided"
+    return centres
+
+
 def check_compliance(
     communities: pd.DataFrame,
     facilities: pd.DataFrame,
@@ -55,6 +82,7 @@ def check_compliance(
     standard: StandardSet | str | None = None,
     district_classes: Mapping[str, str] | None = None,
     ratings: pd.DataFrame | None = None,
+    facility_inventory: Iterable[str] | str | None = None,
 ) -> ComplianceResult:
     """Assess every community, station, street centre and village against a standard set.
 
@@ -73,6 +101,14 @@ def check_compliance(
     ratings : DataFrame, optional
         The ``ratings`` table (Art. 33): adds ``two_failed_terms`` and ``failed_terms``
         (every community of the layer is assessed; a held term without a record is failed).
+    facility_inventory : iterable of str or "*", optional
+        Districts (codes or names; "*" for all) whose facility data is declared complete even
+        where the facilities layer holds none of the office's facilities there
+        (:mod:`analysis.compliance.basis`).
+
+    Rows the data cannot decide get the status ``undecided`` with ``undecided_reason``
+    (:mod:`analysis.compliance.basis`); every row carries the basis of its numbers
+    (:data:`~analysis.compliance.basis.BASIS_COLUMNS`).
 
     Returns
     -------
@@ -149,6 +185,14 @@ def check_compliance(
     rural = rural_villages(comm, shared, rules, started)
     comm = rural_into_communities(comm, rural, rules, started)
     comm = funding_codes(comm, rules)
+    comm = with_basis(comm, communities)
+    have, everywhere = facility_districts(
+        facilities, comm, rules.area_kinds(), dist, facility_inventory
+    )
+    present = everywhere | comm["district_code"].isin(have).to_numpy()
+    comm = decide(comm, rules, present)
+    comm = mask_unknown_stations(comm, present)
+    rural = _mark_rural(rural, comm)
     comm["strictness"] = rule_strictness(comm["rule_id"], std)
     terms = failed_terms(ratings, std, communities) if ratings is not None else None
     comm["two_failed_terms"] = two_failed_column(comm["community_id"], terms)
@@ -162,10 +206,13 @@ def check_compliance(
         police_rule=rules.police,
         property_rule=rules.property_station,
     )
+    unknown = set(comm.loc[~present & (comm["n_stations"] == 0), "community_id"])
+    security = mask_unknown_security(security, unknown)
     starts = village_start(communities, comm, std.first("village_start"))
     misused = misused_housing(fac, comm, rules.misuse)
     comm = comm[COMMUNITY_COLUMNS]
     centres = street_centres(facilities, fac, comm, streets, street_table, dist, rules)
+    centres = _mark_centres(centres, have, everywhere)
     for table in (stations, centres, rural, central, misused, starts):
         table["strictness"] = rule_strictness(table["rule_id"], std) if len(table) else []
     return ComplianceResult(

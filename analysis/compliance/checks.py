@@ -63,7 +63,8 @@ def as_code(values: pd.Series) -> pd.Series:
         text = str(v).strip()
         return text or None
 
-    return values.map(conv).astype(object)
+    # built as an object Series: ``map`` may infer a string dtype that turns None into NaN
+    return pd.Series([conv(v) for v in values], index=values.index, dtype=object)
 
 
 def is_missing(value: Any) -> bool:

@@ -36,8 +36,9 @@ def validate_inputs(
     """Row-by-row problems that stop the compliance analysis (empty frame when all is well).
 
     Checks: required columns; missing/duplicate ids; ``district_code`` unknown to the districts
-    layer; ``kind``/``era`` outside their vocabularies; ``households`` missing, negative, not a
-    number or not whole; ``usable_area_m2`` missing, negative or not a number for every facility
+    layer; ``kind``/``era`` outside their vocabularies; ``households`` negative, not a number or
+    not whole (an empty count, or no ``households`` column, is no problem: only the rows that
+    need it, new developments under Art. 12, are left ``undecided``); ``usable_area_m2`` missing, negative or not a number for every facility
     kind the standard uses; facilities of community-level kinds without a known ``community_id``;
     unknown facility kinds and unknown Art. 8 room codes; invalid district classes.
     """
@@ -47,17 +48,14 @@ def validate_inputs(
     _, district_problems = resolve_district_classes(districts, district_classes)
     problems += district_problems
 
-    comm_fields = list(COMMUNITY_FIELDS)
-    if rules.per_household is not None:
-        comm_fields.append("households")
-    problems += check_columns(communities, "communities", comm_fields)
+    problems += check_columns(communities, "communities", COMMUNITY_FIELDS)
     problems += check_ids(communities, "communities", "community_id")
     problems += _check_allowed(
         communities, "communities", "kind", "community_id", ("urban", "rural")
     )
     problems += _check_allowed(communities, "communities", "era", "community_id", ("old", "new"))
     problems += check_numbers(
-        communities, "communities", "households", "community_id", integer=True
+        communities, "communities", "households", "community_id", integer=True, allow_missing=True
     )
     if "district_code" in communities.columns and "district_code" in districts.columns:
         known = set(as_code(districts["district_code"]).dropna())

@@ -9,8 +9,9 @@ import pandas as pd
 
 from analysis.compliance.art8 import one_station_message
 from analysis.compliance.art20 import SECURITY_MESSAGES, security_codes
+from analysis.compliance.basis import undecided_text
 from analysis.compliance.labels import FUNDING_LABELS
-from analysis.compliance.tables import art8_rooms_mask, room_labels
+from analysis.compliance.tables import art8_rooms_mask, failing, room_labels
 from analysis.standards import StandardSet
 
 
@@ -96,7 +97,7 @@ def compliance_issues(result: ResultTables) -> pd.DataFrame:
             }
         )
     s = result.street_centres
-    for r in s[~s["compliant"].astype(bool)].itertuples(index=False) if len(s) else []:
+    for r in s[failing(s)].itertuples(index=False) if len(s) else []:
         rows.append(
             {
                 "level": "street_centre",
@@ -116,7 +117,7 @@ def compliance_issues(result: ResultTables) -> pd.DataFrame:
             }
         )
     v = result.rural
-    for r in v[~v["compliant"].astype(bool)].itertuples(index=False) if len(v) else []:
+    for r in v[failing(v)].itertuples(index=False) if len(v) else []:
         zh, en = [], []
         if not r.station_ok:
             zh.append(f"服务站 {r.station_m2:g} 平方米,不足 {r.station_required_m2:g}")
@@ -142,6 +143,7 @@ def compliance_issues(result: ResultTables) -> pd.DataFrame:
             }
         )
     rows += _rule_issues(result)
+    rows += _undecided_issues(result)
     columns = [
         "level",
         "id",
@@ -159,6 +161,30 @@ def compliance_issues(result: ResultTables) -> pd.DataFrame:
     strict = {rid: rule.strictness for rid, rule in result.standard.rules.items()}
     out["strictness"] = out["rule_id"].map(strict).fillna("").astype(object)
     return out
+
+
+def _undecided_issues(result: ResultTables) -> list[dict]:
+    """One ``data`` row per community the data cannot decide: what is missing (待核实)."""
+    c = result.communities
+    rows = []
+    if "undecided_reason" not in c.columns:
+        return rows
+    for r in c[c["status"] == "undecided"].itertuples(index=False):
+        rows.append(
+            {
+                "level": "data",
+                "id": r.community_id,
+                "name": r.name,
+                "district": r.district,
+                "street_code": r.street_code,
+                "rule_id": r.rule_id,
+                "article": r.article,
+                "shortfall_m2": np.nan,
+                "message_zh": f"待核实:{undecided_text(r.undecided_reason, 'zh')}",
+                "message_en": f"undecided: {undecided_text(r.undecided_reason, 'en')}",
+            }
+        )
+    return rows
 
 
 def _is(values: pd.Series, value: bool) -> np.ndarray:

@@ -38,6 +38,13 @@ COMMUNITY_COLUMNS: list[str] = [
     "remainder_gap_m2",
     "remainder_funding",
     "acceptance_blocked",
+    "provisional_shortfall_m2",
+    "undecided_reason",
+    "households_basis",
+    "households_method",
+    "era_basis",
+    "community_source",
+    "facility_basis",
 ]
 """Columns of :attr:`ComplianceResult.communities`, in order.
 
@@ -55,6 +62,11 @@ square and the two stations, two rooms), with ``missing_rooms`` holding the Art.
 (Art. 12: 20 m2 per 100 households), ``remainder_gap_m2`` the rest with the payer
 ``remainder_funding``; ``acceptance_blocked`` the Art. 12 para. 3 flag (不得组织竣工验收; NA
 where the rule does not apply).
+``status`` is ``compliant``, ``below``, ``undecided`` (the data cannot decide: the codes of
+``undecided_reason``, :data:`analysis.compliance.basis.UNDECIDED_REASONS`) or
+``not_applicable``; an undecided row has no ``shortfall_m2`` but the shortfall under the
+assumptions in ``provisional_shortfall_m2``. The last five columns are the basis of the row's
+numbers (:mod:`layers.basis`, ``facility_basis`` from :mod:`analysis.compliance.basis`).
 """
 
 FUNDING_LABELS: dict[str, tuple[str, str]] = {
@@ -102,5 +114,6 @@ SCOPE_LABELS: dict[str, tuple[str, str]] = {
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "compliant": ("达标", "compliant"),
     "below": ("未达标", "below standard"),
+    "undecided": ("待核实", "undecided"),
     "not_applicable": ("不适用", "not applicable"),
 }

@@ -12,7 +12,7 @@ from analysis.compliance.art20 import SECURITY_COLUMNS
 from analysis.compliance.art35 import VILLAGE_START_COLUMNS
 from analysis.compliance.district_classes import DISTRICT_NOTE_COLUMNS
 from analysis.compliance.issues import compliance_issues
-from analysis.compliance.tables import art8_rooms_mask
+from analysis.compliance.tables import art8_rooms_mask, failing
 from analysis.standards import StandardSet
 
 
@@ -79,20 +79,30 @@ class ComplianceResult:
         return compliance_issues(self)
 
     def totals(self) -> dict[str, float]:
-        """Headline numbers: communities assessed/below, total shortfall, flags of each check."""
+        """Headline numbers: communities assessed, decided, undecided, below; the decided
+        shortfall (``shortfall_m2``) and the undecided rows' shortfall under the assumptions
+        (``provisional_shortfall_m2``, never part of the total); flags of each check."""
         c = self.communities
+        status = c["status"].astype(object)
+        provisional = (
+            c["provisional_shortfall_m2"] if "provisional_shortfall_m2" in c else pd.Series([])
+        )
+        centres = self.street_centres
         return {
             "n_communities": int(len(c)),
-            "n_assessed": int((c["status"] != "not_applicable").sum()),
-            "n_below": int((c["status"] == "below").sum()),
+            "n_assessed": int((status != "not_applicable").sum()),
+            "n_decided": int(status.isin(["compliant", "below"]).sum()),
+            "n_undecided": int((status == "undecided").sum()),
+            "n_compliant": int((status == "compliant").sum()),
+            "n_below": int((status == "below").sum()),
             "shortfall_m2": round(float(c["shortfall_m2"].fillna(0).sum()), 2),
+            "provisional_shortfall_m2": round(float(provisional.fillna(0).sum()), 2),
             "n_missing_rooms": int(art8_rooms_mask(c).sum()),
-            "n_street_centres_below": int((~self.street_centres["compliant"].astype(bool)).sum())
-            if len(self.street_centres)
+            "n_street_centres_below": int(failing(centres).sum()) if len(centres) else 0,
+            "n_street_centres_undecided": int((centres["status"] == "undecided").sum())
+            if len(centres)
             else 0,
-            "n_rural_below": int((~self.rural["compliant"].astype(bool)).sum())
-            if len(self.rural)
-            else 0,
+            "n_rural_below": int(failing(self.rural).sum()) if len(self.rural) else 0,
             "n_one_station": int(c["one_station_ok"].eq(False).sum())
             if "one_station_ok" in c
             else 0,
@@ -118,10 +128,21 @@ class ComplianceResult:
                 return f"标准 {self.standard.name} 没有适用于这些社区的用房面积规则。"
             return f"Standard {self.standard.name} has no area rule for these communities."
         zh = lang == "zh"
+        undecided = ""
+        if t["n_undecided"]:
+            undecided = (
+                f"另有 {t['n_undecided']} 个数据不足、待核实(未计入缺口合计;按现有假设缺口 "
+                f"{t['provisional_shortfall_m2']:,.1f} 平方米);"
+                if zh
+                else f"{t['n_undecided']} more cannot be decided from the data (not in the "
+                f"total; {t['provisional_shortfall_m2']:,.1f} m2 under the assumptions); "
+            )
         if zh:
             text = (
                 f"标准 {self.standard.name}:共评估 {t['n_assessed']} 个社区/村,"
+                f"其中 {t['n_decided']} 个可判定:"
                 f"{t['n_below']} 个低于标准,用房缺口合计 {t['shortfall_m2']:,.1f} 平方米;"
+                f"{undecided}"
                 f"{t['n_missing_rooms']} 个社区服务站功能用房不全(第八条);"
                 f"{t['n_street_centres_below']} 个街道综合服务中心不足标准(第十一条);"
                 f"{t['n_rural_below']} 个村服务站、广场或两站两室不足(第三十六条)。"
@@ -129,7 +150,9 @@ class ComplianceResult:
         else:
             text = (
                 f"Standard {self.standard.name}: {t['n_assessed']} communities assessed, "
+                f"{t['n_decided']} decided: "
                 f"{t['n_below']} below standard, total shortfall {t['shortfall_m2']:,.1f} m2; "
+                f"{undecided}"
                 f"{t['n_missing_rooms']} stations lack Art. 8 rooms; "
                 f"{t['n_street_centres_below']} street centres below Art. 11; "
                 f"{t['n_rural_below']} villages below Art. 36."

@@ -24,6 +24,19 @@ def art8_rooms_mask(table: pd.DataFrame) -> np.ndarray:
     return lacking
 
 
+def failing(table: pd.DataFrame) -> np.ndarray:
+    """Rows of a street-centre or village table that are decided and not compliant.
+
+    A row whose ``decided`` is False (no facility data for its district) is neither.
+    """
+    if table is None or not len(table):
+        return np.zeros(0 if table is None else len(table), dtype=bool)
+    bad = ~table["compliant"].astype(bool).to_numpy()
+    if "decided" in table.columns:
+        bad &= table["decided"].astype(bool).to_numpy()
+    return bad
+
+
 def summarize(
     table: pd.DataFrame,
     by: str = "district",
@@ -33,10 +46,13 @@ def summarize(
 ) -> pd.DataFrame:
     """Summary of a per-community table per ``"street"`` or per ``"district"``.
 
-    Columns: the group keys, ``n_communities``, ``n_assessed``, ``n_below``, ``share_below``,
-    ``required_m2``, ``provided_m2``, ``shortfall_m2``, ``n_missing_rooms`` (communities whose
-    stations lack Art. 8 rooms), ``n_street_centres_below`` and ``n_rural_below`` when the
-    corresponding tables are given. Works on a filtered table too.
+    Columns: the group keys, ``n_communities``, ``n_assessed`` (under an area rule),
+    ``n_decided``, ``n_undecided`` (the data cannot decide), ``n_below``, ``share_below`` (of the
+    decided), ``required_m2``, ``provided_m2``, ``shortfall_m2`` (decided rows only),
+    ``provisional_shortfall_m2`` (of the undecided rows, under the assumptions),
+    ``n_missing_rooms`` (communities whose stations lack Art. 8 rooms),
+    ``n_street_centres_below`` and ``n_rural_below`` (decided rows) when the corresponding
+    tables are given. Works on a filtered table too.
     """
     if by == "street":
         keys = ["street_code", "street", "district_code", "district"]
@@ -52,39 +68,49 @@ def summarize(
         t[k] = t[k].astype(object).where(t[k].notna(), "")
     t["_assessed"] = t["status"] != "not_applicable"
     t["_below"] = t["status"] == "below"
+    t["_undecided"] = t["status"] == "undecided"
+    t["_decided"] = t["_assessed"] & ~t["_undecided"]
     t["_rooms"] = art8_rooms_mask(t)
+    if "provisional_shortfall_m2" not in t.columns:
+        t["provisional_shortfall_m2"] = np.nan
     grouped = t.groupby(keys, sort=True, dropna=False)
     out = grouped.agg(
         n_communities=("community_id", "size"),
         n_assessed=("_assessed", "sum"),
+        n_decided=("_decided", "sum"),
+        n_undecided=("_undecided", "sum"),
         n_below=("_below", "sum"),
         required_m2=("required_m2", "sum"),
         provided_m2=("provided_m2", "sum"),
         shortfall_m2=("shortfall_m2", "sum"),
+        provisional_shortfall_m2=("provisional_shortfall_m2", "sum"),
         n_missing_rooms=("_rooms", "sum"),
     ).reset_index()
     out["share_below"] = np.where(
-        out["n_assessed"] > 0, out["n_below"] / out["n_assessed"].where(out["n_assessed"] > 0), 0.0
+        out["n_decided"] > 0, out["n_below"] / out["n_decided"].where(out["n_decided"] > 0), 0.0
     ).round(4)
-    for col in ("required_m2", "provided_m2", "shortfall_m2"):
+    for col in ("required_m2", "provided_m2", "shortfall_m2", "provisional_shortfall_m2"):
         out[col] = out[col].astype(float).round(2)
     key = keys[0]
     if street_centres is not None and len(street_centres):
-        below = street_centres[~street_centres["compliant"].astype(bool)]
+        below = street_centres[failing(street_centres)]
         counts = below.groupby(below[key].astype(object).fillna("")).size()
         out["n_street_centres_below"] = out[key].map(counts).fillna(0).astype(int)
     if rural is not None and len(rural):
-        below = rural[~rural["compliant"].astype(bool)]
+        below = rural[failing(rural)]
         counts = below.groupby(below[key].astype(object).fillna("")).size()
         out["n_rural_below"] = out[key].map(counts).fillna(0).astype(int)
     order = keys + [
         "n_communities",
         "n_assessed",
+        "n_decided",
+        "n_undecided",
         "n_below",
         "share_below",
         "required_m2",
         "provided_m2",
         "shortfall_m2",
+        "provisional_shortfall_m2",
         "n_missing_rooms",
     ]
     order += [c for c in ("n_street_centres_below", "n_rural_below") if c in out.columns]

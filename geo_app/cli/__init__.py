@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "import_file",
     "import_osm",
+    "data_basis",
     "compliance",
     "coverage",
     "site_select",

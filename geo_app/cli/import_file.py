@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_app.cli import CommandError
+from geo_app.i18n import t
 from geo_app.project import Project
 from geo_app.workflows import ImportOutcome, import_file, read_source
 from layers.io import LayerFileError
@@ -69,6 +70,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="追加到已有图层(默认替换)/ add to the existing rows (default: replace the layer)",
     )
     parser.add_argument(
+        "--mode",
+        choices=("replace", "append", "update"),
+        default=None,
+        help="导入方式:replace 替换(默认,列出被删除的行)、append 追加、update 按编号新增/更新 / "
+        "replace the layer (default; the rows lost are listed), append, or update: add new ids "
+        "and update the others in the fields the file gives",
+    )
+    parser.add_argument(
+        "--generate-ids",
+        action="store_true",
+        help="文件没有编号列时为各行生成编号 / give the rows ids when the file has no id column",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="只校验不写入 / validate only, write nothing"
     )
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language")
@@ -110,6 +124,39 @@ def format_table(frame: pd.DataFrame) -> str:
     return "\n".join([line(cols), sep] + [line(r) for r in rows])
 
 
+def _mode(args: argparse.Namespace) -> str:
+    if args.mode == "update":
+        return "upsert"
+    if args.mode is not None:
+        return args.mode
+    return "append" if args.append else "replace"
+
+
+def _print_rows(outcome: ImportOutcome, id_field: str | None, lang: str) -> None:
+    """The id offer, cells filled from the location, rows lost by replacing, disabled results."""
+    zh = lang == "zh"
+    if outcome.missing_id:
+        print(
+            f"文件没有编号列 {id_field};可加 --generate-ids 生成编号"
+            if zh
+            else f"the file has no id column {id_field}; add --generate-ids to generate ids"
+        )
+    if len(outcome.placed):
+        print(t("imports.placed", lang, n=len(outcome.placed)))
+    if outcome.lost:
+        shown = ", ".join(outcome.lost[:MAX_LISTED_CHANGES])
+        more = len(outcome.lost) - MAX_LISTED_CHANGES
+        if more > 0:
+            shown += " " + t("imports.lost_more", lang, n=more)
+        print(t("imports.lost", lang, n=len(outcome.lost), ids=shown))
+    if outcome.mode == "upsert":
+        print(t("imports.upsert_summary", lang, updated=outcome.updated, added=outcome.added))
+    if outcome.effects:
+        print(t("imports.effects_title", lang), file=sys.stderr)
+        for effect in outcome.effects:
+            print(f"  - {effect.message(lang)}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Import the file; print the mapping, the conversion and the validation report."""
     lang = args.lang
@@ -134,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
             source,
             mapping=parse_map_options(args.map),
             crs=args.crs,
-            append=args.append,
+            mode=_mode(args),
+            generate_ids=args.generate_ids,
             dry_run=args.dry_run,
             file_name=args.file.name,
         )
@@ -166,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = result.report
     print(report.summary(lang))
+    _print_rows(outcome, schema.id_field, lang)
     if not result.ok:
         table = report.to_frame(lang)
         shown = table.head(MAX_LISTED_PROBLEMS)
@@ -183,9 +232,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     n_new = len(result.gdf)
     if lang == "zh":
-        verb = "追加" if args.append else "写入"
+        verb = "追加" if outcome.mode == "append" else "写入"
         print(f"已{verb} {n_new} 行到图层 {args.layer}(共 {outcome.total_rows} 行):{args.project}")
     else:
-        verb = "appended" if args.append else "wrote"
+        verb = "appended" if outcome.mode == "append" else "wrote"
         print(f"{verb} {n_new} rows to layer {args.layer} ({outcome.total_rows} in total)")
     return 0

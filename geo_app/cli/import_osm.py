@@ -101,8 +101,9 @@ def write_project(
     """Create the project ``out`` from an :class:`layers.osm.OsmImport` in one atomic write.
 
     Settings: ``name``, ``metric_crs`` of the extract's centre (``layers.crs.metric_crs``),
-    the Art. 11 ``district_classes`` overrides and the import parameters; layers plus the
-    ``layer_metadata`` table (layer, key, value).
+    the Art. 11 ``district_classes`` overrides, the import parameters and the lines of the
+    import report (``parameters["osm_import"]``, read by :mod:`geo_app.readiness`); layers plus
+    the ``layer_metadata`` table (layer, key, value).
     """
     from geo_app.project import Project, ProjectSettings
     from layers.crs import metric_crs
@@ -120,7 +121,7 @@ def write_project(
         name=name,
         metric_crs=metric_crs((minx + maxx) / 2, (miny + maxy) / 2),
         district_classes=dict(overrides or {}),
-        parameters={"osm_import": params},
+        parameters={"osm_import": {**params, "report": list(result.report)}},
     )
     project = Project.create(out, settings, overwrite=overwrite)
     project.write_layers({**result.layers, METADATA_TABLE: layer_metadata_frame(result)})

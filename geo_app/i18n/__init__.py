@@ -36,9 +36,10 @@ CATALOGUE_PATHS: tuple[Path, ...] = (
     CATALOGUE_PATH,
     Path(__file__).with_name("platform.toml"),
     Path(__file__).with_name("maps.toml"),
+    Path(__file__).with_name("data_basis.toml"),
 )
 """The message files: the app's, the shared platform's (sign-in, history, registry), the maps'
-(basemaps, map export)."""
+(basemaps, map export), the data basis' (undecided verdicts, data readiness, import safety)."""
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:

@@ -25,6 +25,7 @@ from geo_app.export_language import export_lang, is_share_column
 from geo_app.formatting import percent_points
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project
+from geo_app.readiness_view import readiness_panel
 
 
 @dataclass
@@ -93,11 +94,16 @@ def _options(table: pd.DataFrame, code: str, name: str) -> dict[str, str]:
 
 def _metrics(view: ComplianceResult, lang: str) -> None:
     totals = view.totals()
-    cols = st.columns(6)
+    cols = st.columns(7)
     cols[0].metric(
         t("compliance.m_below", lang),
-        f"{totals['n_below']} / {totals['n_assessed']}",
+        f"{totals['n_below']} / {totals['n_decided']}",
         help=t("compliance.m_below_help", lang),
+    )
+    cols[6].metric(
+        t("compliance.m_undecided", lang),
+        totals["n_undecided"],
+        help=t("compliance.m_undecided_help", lang),
     )
     cols[1].metric(
         t("compliance.m_shortfall", lang),
@@ -335,6 +341,17 @@ def render() -> None:
     if view.totals()["n_assessed"] == 0:
         st.info(t("compliance.no_area_rule", lang, standard=standard))
     st.caption(view.summary_text(lang))
+    totals = view.totals()
+    if totals["n_undecided"]:
+        st.warning(
+            t(
+                "compliance.undecided_note",
+                lang,
+                n=totals["n_undecided"],
+                shortfall=f"{totals['provisional_shortfall_m2']:,.1f}",
+            )
+        )
+    readiness_panel(info, lang, key="compliance")
     _district_notes(view, lang)
     _map(view, districts, lang, (info.key, standard, tuple(districts), tuple(streets), lang))
 

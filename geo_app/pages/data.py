@@ -3,9 +3,12 @@
 Upload a GeoPackage, zipped Shapefile (or its parts), GeoJSON, CSV or XLSX; choose the target
 layer; check the suggested field mapping (Chinese column names such as 户数, 面积 are recognised);
 pick the coordinate system (WGS-84, GCJ-02 of Amap/Tencent, BD-09 of Baidu, CGCS2000, EPSG:N);
-look at the converted features on a map and at the validation report, then import (replace or
-append). Nothing is written unless every row is valid. The same functions serve
-``geo-app import`` (:mod:`geo_app.workflows`).
+look at the converted features on a map and at the validation report, then import: add/update
+by id (the default), append, or replace the layer (after a confirmation that names the rows to
+be lost). A file without the id column can get generated ids; facilities, boiler rooms and
+cameras get their community, street and district from their location where blank, shown before
+the import; results the import would disable are named. Nothing is written unless every row is
+valid. The same functions serve ``geo-app import`` (:mod:`geo_app.workflows`).
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def _dry_run(
     layer: str,
     mapping: tuple[tuple[str, str], ...],
     crs: str | None,
-    append: bool,
+    mode: str,
+    generate_ids: bool,
     _source: gpd.GeoDataFrame,
 ) -> workflows.ImportOutcome:
     """Validation of an import (nothing written), once per project version and choices."""
@@ -87,7 +91,8 @@ def _dry_run(
         _source,
         mapping=dict(mapping),
         crs=crs,
-        append=append,
+        mode=mode,
+        generate_ids=generate_ids,
         dry_run=True,
         auto_map=False,
     )
@@ -210,6 +215,63 @@ def _report(result, lang: str) -> None:
             )
 
 
+def _id_offer(layer: str, mapping: dict[str, str], lang: str) -> bool:
+    """A file without the id column: say so and offer to generate ids (the checkbox)."""
+    schema = get_schema(layer)
+    if not schema.id_field or schema.id_field in mapping:
+        return False
+    from layers.import_rows import ID_PREFIXES
+
+    st.warning(
+        t(
+            "imports.no_id_column",
+            lang,
+            label=field_label(layer, schema.id_field, lang),
+            field=schema.id_field,
+            example=f"{ID_PREFIXES.get(layer, 'NEW-')}0001",
+        )
+    )
+    return st.checkbox(t("imports.generate_ids", lang), value=False, key="data_generate_ids")
+
+
+def _placed(outcome: workflows.ImportOutcome, layer: str, lang: str) -> None:
+    """The cells filled from the location (community, street, district), row by row."""
+    placed = outcome.placed
+    if placed is None or placed.empty:
+        return
+    st.caption(t("imports.placed", lang, n=len(placed)))
+    gdf = outcome.result.gdf
+    id_field = get_schema(layer).id_field
+    rows = list(dict.fromkeys(placed["row"]))
+    columns = [c for c in (id_field, "name", *workflows.PLACE_FIELDS) if c and c in gdf.columns]
+    table = gdf.loc[rows, columns].copy()
+    table.columns = [field_label(layer, c, lang) for c in columns]
+    st.markdown(f"**{t('data.placed_title', lang)}**")
+    st.dataframe(table, hide_index=True, width="stretch", key="data_placed")
+
+
+def _effects(outcome: workflows.ImportOutcome, lang: str) -> None:
+    """Results a valid import would still disable (rows the analyses cannot place)."""
+    if not outcome.effects:
+        return
+    lines = "\n".join(f"- {e.message(lang)}" for e in outcome.effects)
+    st.warning(f"{t('imports.effects_title', lang)}\n\n{lines}")
+
+
+def _confirm_loss(outcome: workflows.ImportOutcome, lang: str) -> bool:
+    """Replacing deletes rows: name them and ask for a confirmation (True when none is lost)."""
+    lost = outcome.lost
+    if not lost:
+        return True
+    shown = "、".join(lost[:20]) if lang == "zh" else ", ".join(lost[:20])
+    if len(lost) > 20:
+        shown += " " + t("imports.lost_more", lang, n=len(lost) - 20)
+    st.warning(t("imports.lost", lang, n=len(lost), ids=shown))
+    return st.checkbox(
+        t("imports.confirm_replace", lang, n=len(lost)), value=False, key="data_confirm_replace"
+    )
+
+
 def _import_section(info: state.ProjectInfo, lang: str) -> None:
     st.subheader(t("data.step_upload", lang))
     layer = st.selectbox(
@@ -250,15 +312,16 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
         crs = _crs(lang)
     mode = col_mode.radio(
         t("data.mode", lang),
-        ("replace", "append"),
+        workflows.IMPORT_MODES,
         format_func=lambda m: t(f"data.mode_{m}", lang),
         horizontal=True,
         key="data_mode",
     )
+    make_ids = _id_offer(layer, mapping, lang)
     source_id = f"{upload_id}|{sorted(opts.items())}"
     try:
         outcome = _dry_run(
-            info.key, source_id, layer, tuple(mapping.items()), crs, mode == "append", source
+            info.key, source_id, layer, tuple(mapping.items()), crs, mode, make_ids, source
         )
     except MappingError as exc:
         st.error(str(exc))
@@ -267,19 +330,25 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
 
     st.subheader(t("data.step_preview", lang))
     _preview(result, layer, lang)
+    _placed(outcome, layer, lang)
     st.subheader(t("data.step_report", lang))
     _report(result, lang)
+    _effects(outcome, lang)
+    confirmed = _confirm_loss(outcome, lang)
 
     project = state.open_project(info.key)
     seen_key = f"data_seen_{layer}"
     seen = st.session_state.get(seen_key)
     st.session_state[seen_key] = check_unchanged(project.store, layer, None)
+    blocked = not result.ok or not confirmed
     if st.button(
         t("data.import", lang, n=len(result.gdf), layer=layer_label(layer, lang)),
         type="primary",
-        disabled=not result.ok,
+        disabled=blocked,
         key="data_import",
-        help=None if result.ok else t("data.import_blocked", lang),
+        help=None
+        if not blocked
+        else t("data.import_blocked" if not result.ok else "imports.replace_blocked", lang),
     ):
         try:  # shared database: refuse an import over changes made since the page was drawn
             check_unchanged(project.store, layer, seen)
@@ -292,22 +361,27 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
             source,
             mapping=mapping,
             crs=crs,
-            append=mode == "append",
+            mode=mode,
+            generate_ids=make_ids,
+            confirm_loss=confirmed,
             auto_map=False,
             file_name=name,
         )
         if done.written:
             st.cache_data.clear()
             st.cache_resource.clear()
-            st.success(
-                t(
-                    "data.imported",
-                    lang,
-                    n=len(result.gdf),
-                    layer=layer_label(layer, lang),
-                    total=done.total_rows,
-                )
+            text = t(
+                "data.imported",
+                lang,
+                n=len(result.gdf),
+                layer=layer_label(layer, lang),
+                total=done.total_rows,
             )
+            if done.mode == "upsert":
+                text += " " + t(
+                    "imports.upsert_summary", lang, updated=done.updated, added=done.added
+                )
+            st.success(text)
         else:
             st.error(t("data.not_written", lang))
 

@@ -15,6 +15,7 @@ import streamlit as st
 from geo_app import map_widgets, maps, state, ui
 from geo_app.district_names import option_names
 from geo_app.i18n import layer_label, t
+from geo_app.readiness_view import readiness_panel
 
 LIMITS = (500, 1000, 2000, 5000, 10000)
 
@@ -45,6 +46,7 @@ def render() -> None:
     st.caption(t("explorer.intro", lang))
     if _is_sample(info):
         st.info(t("app.sample_data", lang))
+    readiness_panel(info, lang, key="explorer")
 
     options = _district_options()
     col_filter, col_base, col_limit = st.columns([4, 2, 2])

@@ -387,6 +387,15 @@ def write_docx(ctx: ReportContext, out: Path, map_png: bytes | None = None) -> P
     meta_run.font.size = Pt(8.5)
 
     h = ctx.headings
+    if ctx.readiness:
+        gaps = doc.add_paragraph()
+        sep = "：" if lang == "zh" else ": "
+        gaps.add_run(f"{h['readiness']}{sep}{ctx.readiness_headline}").bold = True
+        note = doc.add_paragraph(t("reports.readiness.note", lang))
+        note.runs[0].font.size = Pt(8)
+        for line in ctx.readiness:
+            item = doc.add_paragraph(line, style="List Bullet")
+            item.runs[0].font.size = Pt(8)
     doc.add_heading(h["summary"], level=1)
     _docx_table(
         doc,

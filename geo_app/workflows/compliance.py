@@ -24,6 +24,7 @@ from analysis.compliance import (
     filter_table,
     room_labels,
     summarize,
+    undecided_text,
 )
 from analysis.compliance import is_missing as compliance_is_missing
 from analysis.standards import STRICTNESS_LABELS, StandardSet
@@ -31,10 +32,14 @@ from geo_app.i18n import catalogue, field_label, normalise_lang, t, value_label
 from geo_app.project import Project, ProjectError
 from geo_app.spreadsheets import write_csv, write_xlsx
 from geo_app.workflows.project_access import project_standard
+from layers.basis import BASIS_LABELS, basis_label
 from layers.errors import InputValueError
 from layers.registry import REGISTRY_LAYER, registered_areas
 
 COMPLIANCE_LAYERS = ("communities", "facilities", "districts")
+FACILITY_INVENTORY = "facility_inventory"
+"""Project parameter: districts (codes or names, ``"*"`` for all) whose facility data is
+declared complete (:func:`analysis.compliance.check_compliance`)."""
 
 
 def _compliance_layers(project: Project) -> dict[str, pd.DataFrame]:
@@ -54,7 +59,12 @@ def _compliance_layers(project: Project) -> dict[str, pd.DataFrame]:
 def project_compliance(
     project: Project, standard: StandardSet | str | None = None
 ) -> ComplianceResult:
-    """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings."""
+    """Run :func:`analysis.compliance.check_compliance` on a project's layers and settings.
+
+    The project parameter ``facility_inventory`` (district codes or names, or ``"*"``) declares
+    districts whose facility data is complete although the facilities layer holds none of the
+    office's facilities there (see :mod:`analysis.compliance.basis`).
+    """
     std = standard if isinstance(standard, StandardSet) else project_standard(project, standard)
     layers = _compliance_layers(project)
     ratings = project.optional_layer("ratings")
@@ -68,6 +78,7 @@ def project_compliance(
         standard=std,
         district_classes=project.settings.district_classes,
         ratings=ratings,
+        facility_inventory=project.settings.parameters.get(FACILITY_INVENTORY),
     )
 
 
@@ -256,6 +267,12 @@ COMPLIANCE_COLUMNS: tuple[str, ...] = (
     "one_station_ok",
     "two_failed_terms",
     "funding",
+    "undecided_reason",
+    "provisional_shortfall_m2",
+    "households_basis",
+    "era_basis",
+    "community_source",
+    "facility_basis",
 )
 """Columns of the per-community table the compliance page shows, in order."""
 
@@ -276,6 +293,8 @@ _CODED = {
     "level": lambda v, lang: (
         t(f"compliance.level.{v}", lang) if f"compliance.level.{v}" in catalogue() else v
     ),
+    "undecided_reason": lambda v, lang: undecided_text(v, lang),
+    **{name: (lambda v, lang, name=name: basis_label(name, v, lang)) for name in BASIS_LABELS},
 }
 
 

@@ -166,6 +166,11 @@ def _build_communities(
         "int64"
     )
     out["n_buildings"] = n_buildings
+    # the basis of the numbers (layers.basis): estimated households, assumed era, OSM areas
+    out["households_basis"] = np.where(n_buildings > 0, "estimated", "missing").astype(object)
+    out["households_method"] = np.where(n_buildings > 0, "buildings", "").astype(object)
+    out["era_basis"] = "assumed"
+    out["community_source"] = "osm_residential"
     out["osm_id"] = ids
     counts["communities_without_buildings"] = int((n_buildings == 0).sum())
     counts["communities_without_street"] = int(out["street_code"].isna().sum())
@@ -179,6 +184,10 @@ def _build_communities(
         "management",
         "households",
         "population",
+        "households_basis",
+        "households_method",
+        "era_basis",
+        "community_source",
         "n_buildings",
         "osm_id",
         "geometry",

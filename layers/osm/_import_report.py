@@ -67,6 +67,14 @@ def _metadata(path: Path, bbox, params: dict[str, float], crs: str) -> pd.DataFr
             "population_method",
             f"population = households x {params['persons_per_household']:g}",
         ),
+        (
+            "communities",
+            "basis",
+            "households_basis estimated (households_method buildings) where residential "
+            "buildings are mapped, missing where none is (households 0 is then unknown, not "
+            "zero); era_basis assumed; community_source osm_residential (residential areas, "
+            "not residents' committees: group them with geo-app group-communities)",
+        ),
         ("communities", "kind_default", f"{KIND_DEFAULT} (OSM has no urban/rural status)"),
         (
             "communities",
@@ -95,6 +103,13 @@ def _metadata(path: Path, bbox, params: dict[str, float], crs: str) -> pd.DataFr
             "polygon: footprint area x building:levels when tagged (area_source footprint_x_levels), else footprint area (footprint); point: unknown, left empty (NaN) for survey",
         ),
         ("facilities", "status_default", FACILITY_STATUS),
+        (
+            "facilities",
+            "inventory",
+            "absent: OpenStreetMap is not an inventory of community public-benefit housing or "
+            "stations; a district has facility data once the office's facilities are imported "
+            "there (or it is declared in the project parameter facility_inventory)",
+        ),
         (
             "boiler_rooms",
             "method",

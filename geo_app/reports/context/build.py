@@ -15,6 +15,7 @@ from geo_app.headlines import shortfall_link
 from geo_app.i18n import normalise_lang, value_label
 from geo_app.progress import Progress
 from geo_app.project import Project, ProjectError
+from geo_app.readiness import data_readiness
 from geo_app.reports.context._format import lbl
 from geo_app.reports.context.appendix import appendix_table
 from geo_app.reports.context.compliance import compliance_table
@@ -134,6 +135,7 @@ def build_report_context(
     )
     summary, summary_text = headline(name, facts, lang)
     summary_text.insert(1, shortfall_link(comm, hub_rule(standard), lang))  # Art. 11 -> 13
+    ready = data_readiness(project, district=code)
     report(0.9, lbl("progress.maps", lang))
     layers = map_layers(project, code, comm, selection)
     report(1.0, lbl("progress.done", lang))
@@ -167,4 +169,6 @@ def build_report_context(
         notes=notes,
         layers=layers,
         selection=selection,
+        readiness=ready.lines(lang),
+        readiness_headline=ready.headline(lang),
     )

@@ -25,8 +25,9 @@ COMPLIANCE_COLUMNS: tuple[tuple[str, bool], ...] = (
 
 
 def compliance_table(comm: pd.DataFrame, standard: StandardSet, lang: str) -> ReportTable:
-    """Compliance of the district's communities, gaps first (largest shortfall first)."""
-    order = {"below": 0, "compliant": 1, "not_applicable": 2}
+    """Compliance of the district's communities, gaps first (largest shortfall first), then
+    the undecided ones (the data cannot decide them), then the compliant."""
+    order = {"below": 0, "undecided": 1, "compliant": 2, "not_applicable": 3}
     ranked = comm.assign(_o=comm["status"].map(order).fillna(3)).sort_values(
         ["_o", "shortfall_m2", "street_code", "community_id"],
         ascending=[True, False, True, True],

@@ -73,6 +73,7 @@ class KeyNumber:
 
 
 HEADINGS: tuple[str, ...] = (
+    "readiness",
     "summary",
     "metrics",
     "map",
@@ -120,6 +121,10 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     selection: SiteSelection | None = None
+    readiness: list[str] = field(default_factory=list)
+    """The data gaps and assumptions of the district (:mod:`geo_app.readiness`), one line each,
+    shown on the first page; empty when the data is complete."""
+    readiness_headline: str = ""
 
     @property
     def has_sites(self) -> bool:

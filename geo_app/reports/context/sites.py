@@ -100,7 +100,13 @@ def choose_sites(
         return selection, "saved", notes
     if not hub_demand_mask(comm, hub_rule(inputs.standard)).any():
         # the Art. 13 model serves old urban communities short of area (not villages): none here
-        notes.append(lbl("note.no_hub_demand", lang, district=inputs.name))
+        undecided = int(comm["status"].astype(str).eq("undecided").sum())
+        if undecided:
+            notes.append(
+                lbl("note.no_hub_demand_undecided", lang, district=inputs.name, n=undecided)
+            )
+        else:
+            notes.append(lbl("note.no_hub_demand", lang, district=inputs.name))
         return None, "none", notes
     try:
         selection = run_site_selection(

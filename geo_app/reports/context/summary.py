@@ -64,6 +64,12 @@ class Headline:
         )
         return fmt_share(covered / households if households > 0 else float("nan"))
 
+    @property
+    def no_facility_data(self) -> bool:
+        """Whether none of the district's communities has facility data (coverage unknown)."""
+        basis = self.communities.get("facility_basis")
+        return basis is not None and len(basis) > 0 and bool(basis.eq("absent").all())
+
     def site_counts(self) -> tuple[int, int]:
         """Chosen sites and the communities they serve."""
         selection = self.selection
@@ -78,7 +84,7 @@ class Headline:
 
 def headline(name: str, facts: Headline, lang: str) -> tuple[list[KeyNumber], list[str]]:
     """The key numbers and the summary sentences of the report of district ``name``."""
-    share = facts.covered_share()
+    share = "—" if facts.no_facility_data else facts.covered_share()
     n_sites, served = facts.site_counts()
     return _key_numbers(facts, share, n_sites, served, lang), _sentences(
         name, facts, share, (n_sites, served), lang
@@ -89,8 +95,23 @@ def _key_numbers(
     facts: Headline, share: str, n_sites: int, served: int, lang: str
 ) -> list[KeyNumber]:
     totals, cost_totals = facts.totals, facts.cost_totals
-    assessed = totals["n_assessed"]
-    rate = (assessed - totals["n_below"]) / assessed if assessed else float("nan")
+    decided = totals["n_decided"]
+    rate = totals["n_compliant"] / decided if decided else float("nan")
+    undecided = (
+        [
+            KeyNumber(
+                lbl("key.undecided", lang),
+                fmt_number(totals["n_undecided"]),
+                lbl(
+                    "key.undecided_note",
+                    lang,
+                    shortfall=fmt_number(totals["provisional_shortfall_m2"], 1),
+                ),
+            )
+        ]
+        if totals["n_undecided"]
+        else []
+    )
     return [
         KeyNumber(lbl("key.communities", lang), fmt_number(totals["n_communities"])),
         KeyNumber(lbl("key.households", lang), fmt_number(facts.households)),
@@ -101,9 +122,14 @@ def _key_numbers(
             lbl("key.compliance_rate_note", lang),
         ),
         KeyNumber(lbl("key.below", lang), fmt_number(totals["n_below"])),
+        *undecided,
         KeyNumber(lbl("key.shortfall", lang), fmt_number(totals["shortfall_m2"], 1)),
         KeyNumber(lbl("key.missing_rooms", lang), fmt_number(totals["n_missing_rooms"])),
-        KeyNumber(lbl("key.covered500", lang), share),
+        KeyNumber(
+            lbl("key.covered500", lang),
+            share,
+            lbl("key.covered_no_data", lang) if facts.no_facility_data else "",
+        ),
         KeyNumber(lbl("key.sites", lang), fmt_number(n_sites)),
         KeyNumber(lbl("key.served", lang), fmt_number(served)),
         KeyNumber(
@@ -131,11 +157,14 @@ def _sentences(
             district=name,
             n=totals["n_communities"],
             assessed=totals["n_assessed"],
+            decided=totals["n_decided"],
             below=totals["n_below"],
             shortfall=fmt_number(totals["shortfall_m2"], 1),
             rooms=totals["n_missing_rooms"],
         ),
-        lbl(
+        lbl("summary.coverage_no_data", lang)
+        if facts.no_facility_data
+        else lbl(
             "summary.coverage",
             lang,
             share=share,
