@@ -136,7 +136,7 @@ class GeoPackageStore(ProjectStore):
     def clear(self) -> None:
         """Delete the file (under the write lock, before a new project is written)."""
         with self.locked():
-            self._check_writable(0)
+            self._check_not_read_only()
             self.path.unlink(missing_ok=True)
 
     def _check_readable(self) -> None:
@@ -220,19 +220,24 @@ class GeoPackageStore(ProjectStore):
         size = 0
         if self.path.exists():
             self._check_readable()
-            mode = self.path.stat().st_mode
-            if not mode & 0o222 or not os.access(self.path, os.W_OK):
-                raise ProjectError(
-                    f"项目文件 {self.path.name} 是只读的,未保存任何内容;如需修改,请先取消只读"
-                    f"(如 chmod u+w)或另存一份再导入 / project file {self.path.name} is "
-                    f"read-only; nothing was saved; make it writable (e.g. chmod u+w) or work "
-                    f"on a copy"
-                )
+            self._check_not_read_only()
             size = self.path.stat().st_size
         needed = size + extra_bytes + SPACE_MARGIN_BYTES
         free = shutil.disk_usage(self.path.parent).free
         if free < needed:
             raise _disk_full(self.path, f"需要约 {_mb(needed)},可用 {_mb(free)}", needed, free)
+
+    def _check_not_read_only(self) -> None:
+        """Refuse to replace or delete a read-only project file (even where root could)."""
+        if not self.path.exists():
+            return
+        if not self.path.stat().st_mode & 0o222 or not os.access(self.path, os.W_OK):
+            raise ProjectError(
+                f"项目文件 {self.path.name} 是只读的,未保存任何内容;如需修改,请先取消只读"
+                f"(如 chmod u+w)或另存一份再导入 / project file {self.path.name} is "
+                f"read-only; nothing was saved; make it writable (e.g. chmod u+w) or work "
+                f"on a copy"
+            )
 
     def _remove_stale_temporaries(self) -> None:
         """Delete temporary copies left by a save that was killed (only called under the lock)."""
