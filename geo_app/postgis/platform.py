@@ -18,11 +18,19 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from geo_app.postgis.schema import GROUP_ROLES, LEVELS, init_database
+from geo_app.postgis.schema import (
+    GROUP_ROLES,
+    LEVELS,
+    PlatformOwnerError,
+    init_database,
+    role_settings,
+)
 from geo_app.postgis.store import GEOMETRY, PostGISStore, public_url
 from geo_app.store import ProjectError
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+UNIT_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+"""What a district, street or community code may look like (``230102``, ``osm_w35471715``)."""
 HISTORY_COLUMNS = (
     "history_id",
     "changed_at",
@@ -63,6 +71,8 @@ def init_platform(url: str, password: str | None = None) -> None:
     with _connect(url, password) as con:
         try:
             init_database(con)
+        except PlatformOwnerError as exc:
+            raise ProjectError(str(exc)) from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ProjectError(
                 f"需要数据库所有者账号:{exc.diag.message_primary} / run this as the database "
@@ -70,11 +80,38 @@ def init_platform(url: str, password: str | None = None) -> None:
             ) from None
 
 
+def _check_unit(con: psycopg.Connection, level: str, unit: str) -> str:
+    """``unit`` if it is a code of ``level`` in a project of the database."""
+    unit = unit.strip()
+    if level == "city":
+        if unit:
+            raise ProjectError(
+                f"市级账号不设单位代码:{unit} / a city account has no unit code: {unit}"
+            )
+        return ""
+    if not unit:
+        raise ProjectError(
+            f"{level} 账号须给出单位代码 --unit / a {level} account needs its unit code (--unit)"
+        )
+    if not UNIT_CODE.match(unit):
+        raise ProjectError(
+            f"单位代码只能用字母、数字和 _ . -:{unit!r} / unit codes use letters, digits and "
+            f"_ . -: {unit!r}"
+        )
+    known = con.execute("SELECT geoapp.unit_exists(%s, %s)", (level, unit)).fetchone()[0]
+    if not known:
+        raise ProjectError(
+            f"数据库的项目中没有这个{level}代码:{unit}(请先上传项目)/ no project of the "
+            f"database has the {level} code {unit} (push the project first)"
+        )
+    return unit
+
+
 def add_account(
     url: str, name: str, level: str, unit: str, new_password: str, password: str | None = None
 ) -> None:
     """Create (or update) login role ``name`` at ``level`` for ``unit`` (a district, street or
-    community code; empty for the city)."""
+    community code of a project of the database; empty for the city)."""
     if not ROLE_NAME.match(name):
         raise ProjectError(
             f"账号名只能用小写字母、数字和下划线:{name} / account names use lower-case letters, "
@@ -82,13 +119,10 @@ def add_account(
         )
     if level not in LEVELS:
         raise ProjectError(f"未知层级 {level};可选 {', '.join(LEVELS)} / unknown level {level}")
-    if level != "city" and not unit.strip():
-        raise ProjectError(
-            f"{level} 账号须给出单位代码 --unit / a {level} account needs its unit code (--unit)"
-        )
     if len(new_password) < 8:
         raise ProjectError("密码至少 8 位 / the password needs at least 8 characters")
     with _connect(url, password) as con, con.transaction():
+        unit = _check_unit(con, level, unit)
         verifier = con.pgconn.encrypt_password(
             new_password.encode(), name.encode(), b"scram-sha-256"
         ).decode()
@@ -101,10 +135,11 @@ def add_account(
         for other in GROUP_ROLES.values():
             con.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), role))
         con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP_ROLES[level]), role))
+        role_settings(con, name, level)
         con.execute(
             "INSERT INTO geoapp.accounts (role, level, unit) VALUES (%s, %s, %s) "
             "ON CONFLICT (role) DO UPDATE SET level = EXCLUDED.level, unit = EXCLUDED.unit",
-            (name, level, unit.strip()),
+            (name, level, unit),
         )
 
 
@@ -177,7 +212,8 @@ def edit_feature(
         The feature does not exist or this account may not change it.
     """
     table = sql.Identifier(store.project, layer)
-    with store.connect() as con, con.transaction():
+
+    def attempt(con: psycopg.Connection) -> tuple[int | None, tuple]:
         row = con.execute(
             sql.SQL("UPDATE {} SET {} WHERE fid = %s AND version = %s RETURNING version").format(
                 table, _assignments(values)
@@ -185,7 +221,7 @@ def edit_feature(
             (fid, version),
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), ()
         current = con.execute(
             sql.SQL("SELECT version FROM {} WHERE fid = %s").format(table), (fid,)
         ).fetchone()
@@ -194,7 +230,12 @@ def edit_feature(
                 f"图层 {layer} 中没有要素 {fid},或当前账号无权修改 / layer {layer} has no "
                 f"feature {fid}, or this account may not change it"
             )
-        who, when, _ = _last_change(con, store, layer, fid) or ("?", None, None)
+        return None, (current, _last_change(con, store, layer, fid) or ("?", None, None))
+
+    new_version, conflict = store.write_transaction(attempt)
+    if new_version is not None:
+        return new_version
+    current, (who, when, _) = conflict
     shown = (
         "?"
         if when is None
@@ -226,7 +267,8 @@ def restore_feature(store: PostGISStore, history_id: int) -> None:
     values = {k: v for k, v in before.items() if k not in ("fid", "version", GEOMETRY)}
     geometry = before.get(GEOMETRY)
     table = sql.Identifier(store.project, layer)
-    with store.connect() as con, con.transaction():
+
+    def put_back(con: psycopg.Connection) -> None:
         exists = con.execute(
             sql.SQL("SELECT 1 FROM {} WHERE fid = %s").format(table), (fid,)
         ).fetchone()
@@ -253,6 +295,8 @@ def restore_feature(store: PostGISStore, history_id: int) -> None:
                 ),
                 (fid,),
             )
+
+    store.write_transaction(put_back)
 
 
 def check_unchanged(store, layer: str, seen: tuple | None) -> tuple | None:
