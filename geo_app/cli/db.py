@@ -237,8 +237,12 @@ def run_history(args: argparse.Namespace) -> int:
         print("没有修改记录 / no recorded changes")
         return 0
     for row in table.itertuples():
-        fields = ", ".join(changed_fields(row.before, row.after)[:8])
         when = row.changed_at.strftime("%Y-%m-%d %H:%M:%S")
+        if row.operation == "load":  # a layer loaded whole: one entry, not one per row
+            rows = (row.after or {}).get("rows", "?")
+            print(f"#{row.history_id}  {when}  {row.changed_by}  load   {row.layer}  {rows} rows")
+            continue
+        fields = ", ".join(changed_fields(row.before, row.after)[:8])
         print(
             f"#{row.history_id}  {when}  {row.changed_by}  {row.operation:<6} "
             f"{row.layer}/{row.fid} v{row.version}  {fields}"

@@ -147,20 +147,22 @@ def history(
     store: PostGISStore, *, layer: str | None = None, fid: int | None = None, limit: int = 200
 ) -> pd.DataFrame:
     """Recorded changes of the project, newest first (times in Asia/Shanghai)."""
-    conditions = [sql.SQL("project = {}").format(sql.Literal(store.project))]
+    conditions, params = [sql.SQL("project = %s")], [store.project]
     if layer is not None:
-        conditions.append(sql.SQL("layer = {}").format(sql.Literal(layer)))
+        conditions.append(sql.SQL("layer = %s"))
+        params.append(layer)
     if fid is not None:
-        conditions.append(sql.SQL("fid = {}").format(sql.Literal(int(fid))))
+        conditions.append(sql.SQL("fid = %s"))
+        params.append(int(fid))
     query = sql.SQL(
-        "SELECT {} FROM geoapp.history WHERE {} ORDER BY history_id DESC LIMIT {}"
+        "SELECT {} FROM geoapp.history WHERE {} ORDER BY history_id DESC LIMIT %s"
     ).format(
         sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)),
         sql.SQL(" AND ").join(conditions),
-        sql.Literal(int(limit)),
     )
+    params.append(int(limit))
     with store.connect(autocommit=True) as con:
-        rows = con.execute(query).fetchall()
+        rows = con.execute(query, params).fetchall()
     table = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     if len(table):
         table["changed_at"] = pd.to_datetime(table["changed_at"], utc=True).dt.tz_convert(
@@ -184,19 +186,19 @@ def _last_change(con: psycopg.Connection, store: PostGISStore, layer: str, fid: 
     ).fetchone()
 
 
-def _assignments(values: Mapping[str, object]) -> sql.Composable:
-    parts = []
+def _assignments(values: Mapping[str, object]) -> tuple[sql.Composable, list]:
+    """``SET`` items of an UPDATE (identifiers) and their values (parameters)."""
+    parts, params = [], []
     for column, value in values.items():
         if column in ("fid", "version"):
             continue
         if column == GEOMETRY:
-            wkb = None if value is None else value.wkb_hex
-            parts.append(
-                sql.SQL("geometry = ST_SetSRID({}::geometry, 4326)").format(sql.Literal(wkb))
-            )
+            parts.append(sql.SQL("geometry = ST_SetSRID(%s::geometry, 4326)"))
+            params.append(None if value is None else value.wkb_hex)
         else:
-            parts.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value)))
-    return sql.SQL(", ").join(parts)
+            parts.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    return sql.SQL(", ").join(parts), params
 
 
 def edit_feature(
@@ -213,12 +215,14 @@ def edit_feature(
     """
     table = sql.Identifier(store.project, layer)
 
+    assignments, params = _assignments(values)
+
     def attempt(con: psycopg.Connection) -> tuple[int | None, tuple]:
         row = con.execute(
             sql.SQL("UPDATE {} SET {} WHERE fid = %s AND version = %s RETURNING version").format(
-                table, _assignments(values)
+                table, assignments
             ),
-            (fid, version),
+            [*params, fid, version],
         ).fetchone()
         if row is not None:
             return int(row[0]), ()
@@ -273,27 +277,27 @@ def restore_feature(store: PostGISStore, history_id: int) -> None:
             sql.SQL("SELECT 1 FROM {} WHERE fid = %s").format(table), (fid,)
         ).fetchone()
         columns = [*values, GEOMETRY] if geometry is not None else list(values)
-        literals = [sql.Literal(v) for v in values.values()]
+        holders = [sql.SQL("%s")] * len(values)
+        params = list(values.values())
         if geometry is not None:
-            literals.append(
-                sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), 4326)").format(
-                    sql.Literal(json.dumps(geometry))
-                )
-            )
+            holders.append(sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)"))
+            params.append(json.dumps(geometry))
         if exists:
             sets = sql.SQL(", ").join(
                 sql.SQL("{} = {}").format(sql.Identifier(c), v)
-                for c, v in zip(columns, literals, strict=True)
+                for c, v in zip(columns, holders, strict=True)
             )
-            con.execute(sql.SQL("UPDATE {} SET {} WHERE fid = %s").format(table, sets), (fid,))
+            con.execute(
+                sql.SQL("UPDATE {} SET {} WHERE fid = %s").format(table, sets), [*params, fid]
+            )
         else:
             con.execute(
                 sql.SQL("INSERT INTO {} (fid, {}) VALUES (%s, {})").format(
                     table,
                     sql.SQL(", ").join(map(sql.Identifier, columns)),
-                    sql.SQL(", ").join(literals),
+                    sql.SQL(", ").join(holders),
                 ),
-                (fid,),
+                [fid, *params],
             )
 
     store.write_transaction(put_back)

@@ -422,17 +422,13 @@ class PostGISStore(ProjectStore):
     ) -> int:
         """One UPDATE of the rows whose ``key`` is in ``keys`` (only rows the account may
         change are touched); the number of rows changed."""
-        sets = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Literal(v)) for c, v in values.items()
+        sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values)
+        query = sql.SQL("UPDATE {} SET {} WHERE {}::text = ANY(%s)").format(
+            sql.Identifier(self.project, name), sets, sql.Identifier(key)
         )
-        query = sql.SQL("UPDATE {} SET {} WHERE {}::text = ANY({})").format(
-            sql.Identifier(self.project, name),
-            sets,
-            sql.Identifier(key),
-            sql.Literal([str(k) for k in keys]),
-        )
+        params = [*values.values(), [str(k) for k in keys]]
         with self.locked():
-            return self._write(lambda con: con.execute(query).rowcount)
+            return self._write(lambda con: con.execute(query, params).rowcount)
 
     def delete_layers(self, names: list[str]) -> None:
         with self.locked():
