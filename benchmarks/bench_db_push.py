@@ -14,6 +14,7 @@ one table with every timing, so before and after come from one run on one machin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -33,11 +34,12 @@ def _projects(folder: Path) -> dict[str, Path]:
     from geo_app.cli import main
 
     demo, osm = folder / "demo.gpkg", folder / "harbin_osm.gpkg"
-    if main(["demo", "--out", str(demo)]) != 0:
-        raise SystemExit("the demo could not be written")
-    started = time.perf_counter()
-    if main(["import-osm", str(SHARED_PBF), "--out", str(osm)]) != 0:
-        raise SystemExit("the OSM import failed")
+    with contextlib.redirect_stdout(sys.stderr):
+        if main(["demo", "--out", str(demo)]) != 0:
+            raise SystemExit("the demo could not be written")
+        started = time.perf_counter()
+        if main(["import-osm", str(SHARED_PBF), "--out", str(osm)]) != 0:
+            raise SystemExit("the OSM import failed")
     print(f"OSM import: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return {"demo": demo, "osm": osm}
 

@@ -37,7 +37,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = geoapp, public, pg_temp AS $
 BEGIN
     IF NOT geoapp.is_layer(TG_RELID) THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = '修改记录只属于项目图层 / history is written for project layers only';
+            MESSAGE = '修改记录只属于平台的项目图层(旧版上传的项目请重新上传) / history is '
+                      'written for project layers of the platform only (push projects pushed '
+                      'by an older version again)';
     END IF;
     INSERT INTO geoapp.history (project, layer, fid, operation, version, after,
                                 district_code, street_code, community_id)
@@ -53,7 +55,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = geoapp, public, pg_temp AS $
 BEGIN
     IF NOT geoapp.is_layer(TG_RELID) THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = '修改记录只属于项目图层 / history is written for project layers only';
+            MESSAGE = '修改记录只属于平台的项目图层(旧版上传的项目请重新上传) / history is '
+                      'written for project layers of the platform only (push projects pushed '
+                      'by an older version again)';
     END IF;
     INSERT INTO geoapp.history (project, layer, fid, operation, version, before, after,
                                 district_code, street_code, community_id)
@@ -69,7 +73,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = geoapp, public, pg_temp AS $
 BEGIN
     IF NOT geoapp.is_layer(TG_RELID) THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = '修改记录只属于项目图层 / history is written for project layers only';
+            MESSAGE = '修改记录只属于平台的项目图层(旧版上传的项目请重新上传) / history is '
+                      'written for project layers of the platform only (push projects pushed '
+                      'by an older version again)';
     END IF;
     INSERT INTO geoapp.history (project, layer, fid, operation, version, before,
                                 district_code, street_code, community_id)
