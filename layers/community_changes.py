@@ -4,8 +4,10 @@ The district government establishes, abolishes or adjusts communities and files 
 with the city civil-affairs bureau (Art. 7). The ``communities`` layer keeps every community
 that ever existed, each with ``valid_from`` / ``valid_to`` (ISO dates, empty for "always" /
 "still in force"); the table ``community_changes`` records each decision (kind, deciding
-district, decision date, date filed with the city, effective date, old and new ids).
-:func:`in_force` gives the communities of one date; :func:`apply_change` records a decision.
+district, decision date, date filed with the city, effective date, old and new ids) and its
+state (``decided``, then ``filed`` once the district has filed it with the city).
+:func:`in_force` gives the communities of one date; :func:`apply_change` records a decision
+and :func:`file_with_city` records its filing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from layers.errors import PlannerError
 
 VALID_FROM = "valid_from"
 VALID_TO = "valid_to"
+STATUS = "status"
+CHANGE_STATES: dict[str, tuple[str, str]] = {
+    "decided": ("区县已决定", "decided by the district"),
+    "filed": ("已报市民政部门备案", "filed with the city civil-affairs bureau"),
+}
+"""The Art. 7 workflow: the district decides, then files the decision with the city."""
 CHANGES_LAYER = "community_changes"
 CHANGE_KINDS: dict[str, tuple[str, str]] = {
     "establish": ("设立", "establish"),
@@ -37,6 +45,7 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "effective_date",
     "old_ids",
     "new_ids",
+    STATUS,
 )
 # (minimum, maximum) number of old and new communities of each kind; None = no maximum
 _COUNTS: dict[str, tuple[tuple[int, int | None], tuple[int, int | None]]] = {
@@ -188,6 +197,7 @@ def apply_change(  # noqa: PLR0913 — keyword-only fields of one Art. 7 decisio
                 "effective_date": effective.isoformat(),
                 "old_ids": ",".join(old_ids),
                 "new_ids": ",".join(new_ids),
+                STATUS: "decided" if filed_city_at is None else "filed",
             }
         ],
         columns=list(CHANGE_COLUMNS),
@@ -196,3 +206,17 @@ def apply_change(  # noqa: PLR0913 — keyword-only fields of one Art. 7 decisio
         row if changes is None or changes.empty else pd.concat([changes, row], ignore_index=True)
     )
     return out, table
+
+
+def file_with_city(changes: pd.DataFrame, change_id: int, filed_at: date | str) -> pd.DataFrame:
+    """The changes table with decision ``change_id`` filed with the city on ``filed_at``."""
+    ids = pd.to_numeric(changes["change_id"], errors="coerce")
+    rows = (ids == int(change_id)).to_numpy()
+    if not rows.any():
+        raise CommunityChangeError(f"没有变更 {change_id} / no change {change_id}")
+    out = changes.copy()
+    for column in ("filed_city_at", STATUS):
+        out[column] = out[column].astype(object) if column in out else None
+    out.loc[rows, "filed_city_at"] = parse_date(filed_at, "filed_city_at").isoformat()
+    out.loc[rows, STATUS] = "filed"
+    return out

@@ -77,6 +77,8 @@ def pg_cluster(demo_project_path: Path):
     os.environ["PGPASSWORD"] = cluster.admin_password
     try:
         init_platform(cluster.url())
+        # accounts name units of a project of the database: push one first
+        push_demo(cluster, demo_project_path, "platform")
         communities = Project.open(demo_project_path).layer("communities")
         street = str(communities.loc[communities["district_code"] == DAOLI, "street_code"].iloc[0])
         in_street = communities["street_code"] == street

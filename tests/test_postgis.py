@@ -64,14 +64,20 @@ def test_push_and_pull_round_trip(tmp_path, demo_url, demo_project_path) -> None
     out = tmp_path / "pulled.gpkg"
     assert main(["db", "pull", demo_url, "--out", str(out)]) == 0
     original, pulled = Project.open(demo_project_path), Project.open(out)
-    # push adds the empty Art. 14 registry, so that street accounts can register at once
-    assert pulled.store.list_layers() == [*original.store.list_layers(), "housing_registry"]
-    assert len(pulled.layer("housing_registry")) == 0
+    # push adds the empty records of the platform's workflows, so that streets register
+    # (Art. 14), districts record community changes (Art. 7) and every level saves scenarios
+    records = ["housing_registry", "community_changes", "scenarios"]
+    assert pulled.store.list_layers() == [*original.store.list_layers(), *records]
+    assert all(len(pulled.store.read_layer(name)) == 0 for name in records)
     assert pulled.settings == original.settings
     for name in original.layers():
         a, b = original.layer(name), pulled.layer(name)
         assert len(a) == len(b), name
-        assert list(a.columns) == list(b.columns), name
+        # Art. 7 dates are columns of the communities from the push on (empty: always valid)
+        added = [c for c in b.columns if c not in a.columns]
+        assert added == (["valid_from", "valid_to"] if name == "communities" else []), name
+        assert b[added].isna().all().all(), name
+        b = b[list(a.columns)]
         spatial = "geometry" in a.columns
         pd.testing.assert_frame_equal(
             pd.DataFrame(a.drop(columns="geometry", errors="ignore")),
@@ -132,8 +138,10 @@ def test_community_account_writes_only_its_own_facilities(cluster, demo_url) -> 
     foreign = others[others["community_id"] != mine["community_id"].iloc[0]].iloc[:1]
     with pytest.raises(ProjectError, match="nothing was written"):
         comm.write_layer("facilities", foreign)
-    with pytest.raises(ProjectError):
-        comm.write_layer("communities", comm.layer("communities"))
+    own = comm.layer("communities")
+    comm.write_layer("communities", own)  # nothing changes: nothing is written
+    with pytest.raises(ProjectError, match="may not change 1 row"):
+        comm.write_layer("communities", own.assign(name="改名"))
 
 
 def test_a_refused_write_changes_nothing(cluster, demo_url) -> None:
@@ -141,10 +149,9 @@ def test_a_refused_write_changes_nothing(cluster, demo_url) -> None:
     daoli = _as(cluster, "daoli")
     before = Project.open(demo_url).layer("boiler_rooms")
     facilities = daoli.layer("facilities")
-    with pytest.raises(ProjectError):
-        daoli.write_layers(
-            {"facilities": facilities.iloc[:1], "network_nodes": daoli.layer("network_nodes")}
-        )
+    nodes = daoli.layer("network_nodes")
+    with pytest.raises(ProjectError, match="nothing was written"):
+        daoli.write_layers({"facilities": facilities.iloc[:1], "network_nodes": nodes.iloc[:-1]})
     assert len(daoli.layer("facilities")) == len(facilities)
     assert len(Project.open(demo_url).layer("boiler_rooms")) == len(before)
 

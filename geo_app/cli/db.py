@@ -23,9 +23,12 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
-from geo_app.project import Project, ProjectStore, is_database_url
+from geo_app.project import SCENARIOS_TABLE, Project, ProjectStore, is_database_url
+from layers.community_changes import CHANGE_COLUMNS, CHANGES_LAYER
 from layers.registry import REGISTRY_LAYER, empty_registry
 
 NEW_PASSWORD_ENV = "GEO_APP_NEW_PASSWORD"
@@ -161,10 +164,20 @@ def _copy_layers(
     for i, name in enumerate(names, 1):
         print(f"[{i}/{len(names)}] {name}", file=sys.stderr, flush=True)
         layers[name] = source.read_layer(name)
-    if platform_tables and REGISTRY_LAYER not in layers:
-        layers[REGISTRY_LAYER] = empty_registry()  # so that streets can register at once
+    if platform_tables:  # so that streets register, districts record Art. 7 changes at once
+        for name, empty in _platform_tables().items():
+            layers.setdefault(name, empty)
     target.write_layers(layers)
     return len(names)
+
+
+def _platform_tables() -> dict[str, pd.DataFrame]:
+    """Empty record tables every level's work needs on the platform from the push on."""
+    return {
+        REGISTRY_LAYER: empty_registry(),
+        CHANGES_LAYER: pd.DataFrame(columns=list(CHANGE_COLUMNS)),
+        SCENARIOS_TABLE: pd.DataFrame(columns=["name", "kind", "created", "parameters", "layers"]),
+    }
 
 
 def run_push(args: argparse.Namespace) -> int:
@@ -224,8 +237,12 @@ def run_history(args: argparse.Namespace) -> int:
         print("没有修改记录 / no recorded changes")
         return 0
     for row in table.itertuples():
-        fields = ", ".join(changed_fields(row.before, row.after)[:8])
         when = row.changed_at.strftime("%Y-%m-%d %H:%M:%S")
+        if row.operation == "load":  # a layer loaded whole: one entry, not one per row
+            rows = (row.after or {}).get("rows", "?")
+            print(f"#{row.history_id}  {when}  {row.changed_by}  load   {row.layer}  {rows} rows")
+            continue
+        fields = ", ".join(changed_fields(row.before, row.after)[:8])
         print(
             f"#{row.history_id}  {when}  {row.changed_by}  {row.operation:<6} "
             f"{row.layer}/{row.fid} v{row.version}  {fields}"

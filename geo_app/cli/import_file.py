@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "全部校验通过才写入 / import a GeoPackage, Shapefile (or zip), GeoJSON, CSV or XLSX "
         "into a project layer; nothing is written unless every row is valid",
     )
-    parser.add_argument("project", type=Path, help="项目文件 / project .gpkg")
+    parser.add_argument(
+        "project", help="项目文件或数据库地址 / project .gpkg or postgresql://...?project=NAME"
+    )
     parser.add_argument("layer", help="目标图层,如 communities / target layer, e.g. communities")
     parser.add_argument("file", type=Path, help="数据文件 / data file")
     parser.add_argument(
@@ -233,7 +235,9 @@ def run(args: argparse.Namespace) -> int:
     n_new = len(result.gdf)
     if lang == "zh":
         verb = "追加" if outcome.mode == "append" else "写入"
-        print(f"已{verb} {n_new} 行到图层 {args.layer}(共 {outcome.total_rows} 行):{args.project}")
+        print(
+            f"已{verb} {n_new} 行到图层 {args.layer}(共 {outcome.total_rows} 行):{project.store.label}"
+        )
     else:
         verb = "appended" if outcome.mode == "append" else "wrote"
         print(f"{verb} {n_new} rows to layer {args.layer} ({outcome.total_rows} in total)")

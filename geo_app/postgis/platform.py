@@ -18,11 +18,19 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from geo_app.postgis.schema import GROUP_ROLES, LEVELS, init_database
+from geo_app.postgis.schema import (
+    GROUP_ROLES,
+    LEVELS,
+    PlatformOwnerError,
+    init_database,
+    role_settings,
+)
 from geo_app.postgis.store import GEOMETRY, PostGISStore, public_url
 from geo_app.store import ProjectError
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+UNIT_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+"""What a district, street or community code may look like (``230102``, ``osm_w35471715``)."""
 HISTORY_COLUMNS = (
     "history_id",
     "changed_at",
@@ -63,6 +71,8 @@ def init_platform(url: str, password: str | None = None) -> None:
     with _connect(url, password) as con:
         try:
             init_database(con)
+        except PlatformOwnerError as exc:
+            raise ProjectError(str(exc)) from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ProjectError(
                 f"需要数据库所有者账号:{exc.diag.message_primary} / run this as the database "
@@ -70,11 +80,38 @@ def init_platform(url: str, password: str | None = None) -> None:
             ) from None
 
 
+def _check_unit(con: psycopg.Connection, level: str, unit: str) -> str:
+    """``unit`` if it is a code of ``level`` in a project of the database."""
+    unit = unit.strip()
+    if level == "city":
+        if unit:
+            raise ProjectError(
+                f"市级账号不设单位代码:{unit} / a city account has no unit code: {unit}"
+            )
+        return ""
+    if not unit:
+        raise ProjectError(
+            f"{level} 账号须给出单位代码 --unit / a {level} account needs its unit code (--unit)"
+        )
+    if not UNIT_CODE.match(unit):
+        raise ProjectError(
+            f"单位代码只能用字母、数字和 _ . -:{unit!r} / unit codes use letters, digits and "
+            f"_ . -: {unit!r}"
+        )
+    known = con.execute("SELECT geoapp.unit_exists(%s, %s)", (level, unit)).fetchone()[0]
+    if not known:
+        raise ProjectError(
+            f"数据库的项目中没有这个{level}代码:{unit}(请先上传项目)/ no project of the "
+            f"database has the {level} code {unit} (push the project first)"
+        )
+    return unit
+
+
 def add_account(
     url: str, name: str, level: str, unit: str, new_password: str, password: str | None = None
 ) -> None:
     """Create (or update) login role ``name`` at ``level`` for ``unit`` (a district, street or
-    community code; empty for the city)."""
+    community code of a project of the database; empty for the city)."""
     if not ROLE_NAME.match(name):
         raise ProjectError(
             f"账号名只能用小写字母、数字和下划线:{name} / account names use lower-case letters, "
@@ -82,13 +119,10 @@ def add_account(
         )
     if level not in LEVELS:
         raise ProjectError(f"未知层级 {level};可选 {', '.join(LEVELS)} / unknown level {level}")
-    if level != "city" and not unit.strip():
-        raise ProjectError(
-            f"{level} 账号须给出单位代码 --unit / a {level} account needs its unit code (--unit)"
-        )
     if len(new_password) < 8:
         raise ProjectError("密码至少 8 位 / the password needs at least 8 characters")
     with _connect(url, password) as con, con.transaction():
+        unit = _check_unit(con, level, unit)
         verifier = con.pgconn.encrypt_password(
             new_password.encode(), name.encode(), b"scram-sha-256"
         ).decode()
@@ -101,10 +135,11 @@ def add_account(
         for other in GROUP_ROLES.values():
             con.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), role))
         con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP_ROLES[level]), role))
+        role_settings(con, name, level)
         con.execute(
             "INSERT INTO geoapp.accounts (role, level, unit) VALUES (%s, %s, %s) "
             "ON CONFLICT (role) DO UPDATE SET level = EXCLUDED.level, unit = EXCLUDED.unit",
-            (name, level, unit.strip()),
+            (name, level, unit),
         )
 
 
@@ -112,20 +147,22 @@ def history(
     store: PostGISStore, *, layer: str | None = None, fid: int | None = None, limit: int = 200
 ) -> pd.DataFrame:
     """Recorded changes of the project, newest first (times in Asia/Shanghai)."""
-    conditions = [sql.SQL("project = {}").format(sql.Literal(store.project))]
+    conditions, params = [sql.SQL("project = %s")], [store.project]
     if layer is not None:
-        conditions.append(sql.SQL("layer = {}").format(sql.Literal(layer)))
+        conditions.append(sql.SQL("layer = %s"))
+        params.append(layer)
     if fid is not None:
-        conditions.append(sql.SQL("fid = {}").format(sql.Literal(int(fid))))
+        conditions.append(sql.SQL("fid = %s"))
+        params.append(int(fid))
     query = sql.SQL(
-        "SELECT {} FROM geoapp.history WHERE {} ORDER BY history_id DESC LIMIT {}"
+        "SELECT {} FROM geoapp.history WHERE {} ORDER BY history_id DESC LIMIT %s"
     ).format(
         sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)),
         sql.SQL(" AND ").join(conditions),
-        sql.Literal(int(limit)),
     )
+    params.append(int(limit))
     with store.connect(autocommit=True) as con:
-        rows = con.execute(query).fetchall()
+        rows = con.execute(query, params).fetchall()
     table = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     if len(table):
         table["changed_at"] = pd.to_datetime(table["changed_at"], utc=True).dt.tz_convert(
@@ -149,19 +186,19 @@ def _last_change(con: psycopg.Connection, store: PostGISStore, layer: str, fid: 
     ).fetchone()
 
 
-def _assignments(values: Mapping[str, object]) -> sql.Composable:
-    parts = []
+def _assignments(values: Mapping[str, object]) -> tuple[sql.Composable, list]:
+    """``SET`` items of an UPDATE (identifiers) and their values (parameters)."""
+    parts, params = [], []
     for column, value in values.items():
         if column in ("fid", "version"):
             continue
         if column == GEOMETRY:
-            wkb = None if value is None else value.wkb_hex
-            parts.append(
-                sql.SQL("geometry = ST_SetSRID({}::geometry, 4326)").format(sql.Literal(wkb))
-            )
+            parts.append(sql.SQL("geometry = ST_SetSRID(%s::geometry, 4326)"))
+            params.append(None if value is None else value.wkb_hex)
         else:
-            parts.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value)))
-    return sql.SQL(", ").join(parts)
+            parts.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    return sql.SQL(", ").join(parts), params
 
 
 def edit_feature(
@@ -177,15 +214,18 @@ def edit_feature(
         The feature does not exist or this account may not change it.
     """
     table = sql.Identifier(store.project, layer)
-    with store.connect() as con, con.transaction():
+
+    assignments, params = _assignments(values)
+
+    def attempt(con: psycopg.Connection) -> tuple[int | None, tuple]:
         row = con.execute(
             sql.SQL("UPDATE {} SET {} WHERE fid = %s AND version = %s RETURNING version").format(
-                table, _assignments(values)
+                table, assignments
             ),
-            (fid, version),
+            [*params, fid, version],
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), ()
         current = con.execute(
             sql.SQL("SELECT version FROM {} WHERE fid = %s").format(table), (fid,)
         ).fetchone()
@@ -194,7 +234,12 @@ def edit_feature(
                 f"图层 {layer} 中没有要素 {fid},或当前账号无权修改 / layer {layer} has no "
                 f"feature {fid}, or this account may not change it"
             )
-        who, when, _ = _last_change(con, store, layer, fid) or ("?", None, None)
+        return None, (current, _last_change(con, store, layer, fid) or ("?", None, None))
+
+    new_version, conflict = store.write_transaction(attempt)
+    if new_version is not None:
+        return new_version
+    current, (who, when, _) = conflict
     shown = (
         "?"
         if when is None
@@ -226,33 +271,36 @@ def restore_feature(store: PostGISStore, history_id: int) -> None:
     values = {k: v for k, v in before.items() if k not in ("fid", "version", GEOMETRY)}
     geometry = before.get(GEOMETRY)
     table = sql.Identifier(store.project, layer)
-    with store.connect() as con, con.transaction():
+
+    def put_back(con: psycopg.Connection) -> None:
         exists = con.execute(
             sql.SQL("SELECT 1 FROM {} WHERE fid = %s").format(table), (fid,)
         ).fetchone()
         columns = [*values, GEOMETRY] if geometry is not None else list(values)
-        literals = [sql.Literal(v) for v in values.values()]
+        holders = [sql.SQL("%s")] * len(values)
+        params = list(values.values())
         if geometry is not None:
-            literals.append(
-                sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), 4326)").format(
-                    sql.Literal(json.dumps(geometry))
-                )
-            )
+            holders.append(sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)"))
+            params.append(json.dumps(geometry))
         if exists:
             sets = sql.SQL(", ").join(
                 sql.SQL("{} = {}").format(sql.Identifier(c), v)
-                for c, v in zip(columns, literals, strict=True)
+                for c, v in zip(columns, holders, strict=True)
             )
-            con.execute(sql.SQL("UPDATE {} SET {} WHERE fid = %s").format(table, sets), (fid,))
+            con.execute(
+                sql.SQL("UPDATE {} SET {} WHERE fid = %s").format(table, sets), [*params, fid]
+            )
         else:
             con.execute(
                 sql.SQL("INSERT INTO {} (fid, {}) VALUES (%s, {})").format(
                     table,
                     sql.SQL(", ").join(map(sql.Identifier, columns)),
-                    sql.SQL(", ").join(literals),
+                    sql.SQL(", ").join(holders),
                 ),
-                (fid,),
+                [fid, *params],
             )
+
+    store.write_transaction(put_back)
 
 
 def check_unchanged(store, layer: str, seen: tuple | None) -> tuple | None:

@@ -3,10 +3,12 @@
 A project is one schema of the database, named by the ``project`` parameter of its URL
 (``postgresql://user@host:port/db?project=NAME``); each layer is a table with a ``fid`` key,
 a ``version`` counter, the layer's columns and a ``geometry`` column (SRID 4326, GiST index).
-Writes run in one transaction (a failed import changes nothing), row-level-security policies
-limit every account to its level (:mod:`geo_app.postgis.schema`) and triggers record every
-change in ``geoapp.history``. Passwords come from libpq (``PGPASSWORD``, ``~/.pgpass``) or
-the app's sign-in, are kept in memory only and never appear in messages.
+Tables are created, secured and dropped by the platform's own functions (the city's accounts
+push projects; :mod:`geo_app.postgis._writes`). Writes run in one transaction (a failed import
+changes nothing) and touch only the rows that change; row-level-security policies limit every
+account to its level (:mod:`geo_app.postgis.schema`) and triggers record every change in
+``geoapp.history``. Passwords come from libpq (``PGPASSWORD``, ``~/.pgpass``) or the app's
+sign-in, are kept in memory only and never appear in messages.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -25,16 +28,25 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from geo_app.postgis.schema import add_triggers, apply_policies, grant_project
+from geo_app.postgis import _settings, _writes
+from geo_app.postgis._writes import GEOMETRY, HIDDEN_COLUMNS, column_type, split_frame
 from geo_app.store import SETTINGS_TABLE, ProjectError, ProjectStore, settings_frame
 from layers.crs import WGS84
 
-HIDDEN_COLUMNS = ("fid", "version")
-GEOMETRY = "geometry"
 FIRST_LAYERS = ("districts", "streets", "communities")
-"""Written first: the policies of other layers refer to them."""
+"""Written first: they name the units the policies of other layers refer to."""
 MAX_IDENTIFIER_BYTES = 63
 LOCK_TIMEOUT_S = 120.0
+LOCK_WAIT_S = 10.0
+"""How long one write waits for a table lock before it asks again (the city first ends the
+lower-level sessions that held the lock too long)."""
+T = TypeVar("T")
+
+__all__ = ["GEOMETRY", "HIDDEN_COLUMNS", "PostGISStore", "column_type", "public_url", "split_url"]
+
+
+class _LockWaitError(Exception):
+    """A table lock was not free within :data:`LOCK_WAIT_S` (internal: the write is retried)."""
 
 
 def public_url(url: str) -> str:
@@ -63,32 +75,6 @@ def split_url(url: str) -> tuple[str, str]:
         )
     conninfo = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
     return conninfo, project
-
-
-def _column_type(series: pd.Series) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "bigint"
-    if pd.api.types.is_float_dtype(dtype):
-        return "double precision"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "timestamptz" if getattr(dtype, "tz", None) is not None else "timestamp"
-    return "text"
-
-
-def _cell(value: object) -> object:
-    """A Python value COPY can send (``None`` for missing, JSON for lists and dicts)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 class PostGISStore(ProjectStore):
@@ -137,7 +123,12 @@ class PostGISStore(ProjectStore):
         con = self.connect()
         try:
             with con.transaction():
+                con.execute(
+                    "SELECT set_config('lock_timeout', %s, true)", (f"{int(LOCK_WAIT_S * 1000)}ms",)
+                )
                 yield con
+        except psycopg.errors.LockNotAvailable:
+            raise _LockWaitError() from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ProjectError(
                 f"当前账号无权修改这些数据(未写入任何内容):{exc.diag.message_primary} / "
@@ -152,6 +143,31 @@ class PostGISStore(ProjectStore):
             ) from None
         finally:
             con.close()
+
+    def _write(self, body: Callable[[psycopg.Connection], T]) -> T:
+        """Run ``body`` in one write transaction; while a table lock is not free it is run
+        again (up to ``lock_timeout`` seconds), the city first ending lower-level sessions
+        that held the lock longer than the platform allows."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                with self._transaction() as con:
+                    return body(con)
+            except _LockWaitError:
+                self._end_blockers()
+                if time.monotonic() > deadline:
+                    raise _busy(self.project, self.lock_timeout) from None
+
+    def write_transaction(self, body: Callable[[psycopg.Connection], T]) -> T:
+        """Run ``body(connection)`` in one write transaction as this account: retried while
+        table locks are held, PostgreSQL errors become :class:`ProjectError` messages."""
+        return self._write(body)
+
+    def _end_blockers(self) -> int:
+        with self.connect(autocommit=True) as con:
+            if not con.execute("SELECT geoapp.is_city()").fetchone()[0]:
+                return 0
+            return int(con.execute("SELECT geoapp.end_blockers(%s)", (self.project,)).fetchone()[0])
 
     # -- reading -------------------------------------------------------------------------
     def list_layers(self) -> list[str]:
@@ -233,15 +249,20 @@ class PostGISStore(ProjectStore):
         return None if found is None else (int(found[0]), str(found[1]), found[2])
 
     def read_settings(self) -> dict:
-        if not self.exists() or SETTINGS_TABLE not in self.list_layers():
+        """The settings as this account sees them (the import log merged into ``parameters``;
+        ``district_classes`` of districts the account cannot see left out)."""
+        if not self.exists():
             return {}
-        frame = self.read_layer(SETTINGS_TABLE)
-        return {row.key: json.loads(row.value) for row in frame.itertuples()}
+        tables = set(self.list_layers())
+        if SETTINGS_TABLE not in tables:
+            return {}
+        with self.connect(autocommit=True) as con:
+            return _settings.read_settings(con, self.project, tables)
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the project's advisory lock (released by the server if this process dies)."""
+        """Hold the project's write lock (released by the server if this process dies)."""
         if not self._lock.acquire(timeout=self.lock_timeout):
             raise _busy(self.project, self.lock_timeout)
         try:
@@ -253,18 +274,20 @@ class PostGISStore(ProjectStore):
             finally:
                 self._depth -= 1
                 if self._depth == 0 and self._lock_con is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        self._lock_con.execute("SELECT geoapp.unlock_project(%s)", (self.project,))
                     self._lock_con.close()
                     self._lock_con = None
         finally:
             self._lock.release()
 
     def _advisory_lock(self) -> psycopg.Connection:
+        """The project lock, taken through the platform's ``geoapp.lock_project`` (no account
+        may take PostgreSQL's advisory locks itself)."""
         con = self.connect(autocommit=True)
         deadline = time.monotonic() + self.lock_timeout
         while True:
-            got = con.execute(
-                "SELECT pg_try_advisory_lock(hashtext('geoapp'), hashtext(%s))", (self.project,)
-            ).fetchone()[0]
+            got = con.execute("SELECT geoapp.lock_project(%s)", (self.project,)).fetchone()[0]
             if got:
                 return con
             if time.monotonic() > deadline:
@@ -273,6 +296,8 @@ class PostGISStore(ProjectStore):
             time.sleep(0.05)
 
     def write_layers(self, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+        """Write the layers in one transaction: new tables by bulk load, existing ones by
+        difference (only rows that change are written; their ``fid`` stays)."""
         ordered = [n for n in FIRST_LAYERS if n in layers]
         ordered += [n for n in layers if n not in FIRST_LAYERS]
         for name in ordered:
@@ -281,91 +306,96 @@ class PostGISStore(ProjectStore):
                     f"图层名 {name} 超过 {MAX_IDENTIFIER_BYTES} 字节 / layer name {name} is longer "
                     f"than {MAX_IDENTIFIER_BYTES} bytes"
                 )
-        with self.locked(), self._transaction() as con:
-            self._ensure_schema(con)
-            created = [self._write_table(con, name, layers[name]) for name in ordered]
-            if any(created):
-                self._secure_all(con)
-                grant_project(con, self.project)
+        with self.locked():
+            self._write(lambda con: self._write_all(con, ordered, layers))
 
-    def _secure_all(self, con: psycopg.Connection) -> None:
-        """Policies of every table, once the tables they refer to exist."""
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (self.project,),
-            ).fetchall()
-        }
-        for table in tables:
-            columns = {c for c, _ in self._columns(con, table)}
-            apply_policies(con, self.project, table, columns, tables)
+    def _tables(self, con: psycopg.Connection) -> set[str]:
+        rows = con.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
+            (self.project,),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
 
-    def _ensure_schema(self, con: psycopg.Connection) -> bool:
-        found = con.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.project,)
-        ).fetchone()
-        if found is None:
-            con.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.project)))
-            return True
-        return False
+    def _write_all(self, con: psycopg.Connection, ordered: list[str], layers: Mapping) -> None:
+        city = bool(con.execute("SELECT geoapp.is_city()").fetchone()[0])
+        tables = self._tables(con)
+        for name in ordered:
+            if name == SETTINGS_TABLE:
+                self._write_settings(con, layers[name], tables)
+            else:
+                self._write_table(con, name, layers[name], tables, city)
+            tables.add(name)
+        if city and any(n in FIRST_LAYERS for n in ordered):
+            con.execute("SELECT geoapp.sync_units(%s)", (self.project,))
+
+    def _write_settings(self, con: psycopg.Connection, frame: pd.DataFrame, tables: set) -> None:
+        settings = {row.key: json.loads(row.value) for row in frame.itertuples()}
+        stored, log = _settings.split_imports(settings)
+        if SETTINGS_TABLE in tables:
+            seen = _settings.read_settings(con, self.project, tables)
+            _settings.write_settings(con, self.project, settings, seen)
+            return
+        _writes.create_table(con, self.project, SETTINGS_TABLE, settings_frame(stored), None)
+        if log:
+            _settings.log_imports(con, self.project, log)
 
     def _write_table(
-        self, con: psycopg.Connection, name: str, frame: gpd.GeoDataFrame | pd.DataFrame
-    ) -> bool:
-        """Replace the rows of one table (only the rows this account may see and change).
-
-        Returns whether the table was created.
-        """
-        attributes, geometry = _split_frame(name, frame)
-        table = sql.Identifier(self.project, name)
+        self,
+        con: psycopg.Connection,
+        name: str,
+        frame: gpd.GeoDataFrame | pd.DataFrame,
+        tables: set[str],
+        city: bool,
+    ) -> _writes.Changes | None:
+        """Create and load a new table, or write an existing one by difference."""
+        attributes, geometry = split_frame(name, frame)
+        if name not in tables:
+            _writes.create_table(con, self.project, name, attributes, geometry)
+            return None
         existing = dict(self._columns(con, name))
-        if not existing:
-            self._create_table(con, name, attributes, geometry is not None)
-        else:
-            for column in attributes.columns:
-                if column not in existing:
-                    con.execute(
-                        sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
-                            table, sql.Identifier(column), sql.SQL(_column_type(attributes[column]))
-                        )
-                    )
-            if geometry is not None and GEOMETRY not in existing:
-                con.execute(
-                    sql.SQL("ALTER TABLE {} ADD COLUMN geometry geometry(Geometry, 4326)").format(
-                        table
-                    )
-                )
-            con.execute(sql.SQL("DELETE FROM {}").format(table))
-        _copy_rows(con, table, attributes, geometry)
-        return not existing
-
-    def _create_table(
-        self, con: psycopg.Connection, name: str, attributes: pd.DataFrame, spatial: bool
-    ) -> None:
+        missing = [c for c in attributes.columns if c not in existing]
+        if geometry is not None and GEOMETRY not in existing:
+            missing.append(GEOMETRY)
+        if missing:
+            types = ["geometry" if c == GEOMETRY else column_type(attributes[c]) for c in missing]
+            con.execute(
+                "SELECT geoapp.add_columns(%s, %s, %s, %s)", (self.project, name, missing, types)
+            )
         table = sql.Identifier(self.project, name)
-        columns = [
-            sql.SQL("fid bigserial PRIMARY KEY"),
-            sql.SQL("version integer NOT NULL DEFAULT 1"),
-        ]
-        columns += [
-            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_column_type(attributes[c])))
-            for c in attributes.columns
-        ]
-        if spatial:
-            columns.append(sql.SQL("geometry geometry(Geometry, 4326)"))
-        con.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(columns)))
-        if spatial:
-            con.execute(sql.SQL("CREATE INDEX ON {} USING gist (geometry)").format(table))
-        add_triggers(con, self.project, name)
+        names = _writes.stage_rows(con, table, attributes, geometry)
+        if name == "communities" and not city:
+            self._register_communities(con)
+        return _writes.write_changes(
+            con, self.project, name, names, _writes.match_keys(name, names)
+        )
+
+    def _register_communities(self, con: psycopg.Connection) -> None:
+        """Art. 7: new communities of a district become units of its streets (the platform
+        checks that the ids are new and the streets the district's)."""
+        if not {"community_id", "street_code"} <= {c for c, _ in self._columns(con, "communities")}:
+            return
+        rows = con.execute(
+            sql.SQL(
+                "SELECT DISTINCT i.community_id::text, i.street_code::text FROM geoapp_incoming i "
+                "WHERE i.community_id IS NOT NULL AND i.community_id::text NOT IN "
+                "(SELECT c.community_id::text FROM {} c WHERE c.community_id IS NOT NULL)"
+            ).format(sql.Identifier(self.project, "communities"))
+        ).fetchall()
+        if rows:
+            con.execute(
+                "SELECT geoapp.add_community_units(%s, %s, %s)",
+                (self.project, [r[0] for r in rows], [r[1] for r in rows]),
+            )
 
     def append_rows(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame) -> None:
         """INSERT the rows (checked by the policies and triggers); other rows are untouched."""
         if name not in self.list_layers():
             self.write_layers({name: frame})
             return
-        attributes, geometry = _split_frame(name, frame)
-        with self.locked(), self._transaction() as con:
+        attributes, geometry = split_frame(name, frame)
+
+        def append(con: psycopg.Connection) -> None:
             existing = dict(self._columns(con, name))
             missing = [c for c in attributes.columns if c not in existing]
             if missing:
@@ -373,42 +403,47 @@ class PostGISStore(ProjectStore):
                     f"图层 {name} 没有字段 {', '.join(missing)} / layer {name} has no field(s) "
                     f"{', '.join(missing)}"
                 )
-            _copy_rows(con, sql.Identifier(self.project, name), attributes, geometry)
+            table = sql.Identifier(self.project, name)
+            names = _writes.stage_rows(con, table, attributes, geometry)
+            if name == "communities":
+                self._register_communities(con)
+            listed = sql.SQL(", ").join(map(sql.Identifier, names))
+            con.execute(
+                sql.SQL(
+                    "INSERT INTO {} ({}) SELECT {} FROM geoapp_incoming ORDER BY geoapp_n"
+                ).format(table, listed, listed)
+            )
+
+        with self.locked():
+            self._write(append)
 
     def update_rows(
         self, name: str, key: str, keys: list[str], values: Mapping[str, object]
     ) -> int:
         """One UPDATE of the rows whose ``key`` is in ``keys`` (only rows the account may
         change are touched); the number of rows changed."""
-        sets = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Literal(v)) for c, v in values.items()
+        sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values)
+        query = sql.SQL("UPDATE {} SET {} WHERE {}::text = ANY(%s)").format(
+            sql.Identifier(self.project, name), sets, sql.Identifier(key)
         )
-        query = sql.SQL("UPDATE {} SET {} WHERE {}::text = ANY({})").format(
-            sql.Identifier(self.project, name),
-            sets,
-            sql.Identifier(key),
-            sql.Literal([str(k) for k in keys]),
-        )
-        with self.locked(), self._transaction() as con:
-            return con.execute(query).rowcount
+        params = [*values.values(), [str(k) for k in keys]]
+        with self.locked():
+            return self._write(lambda con: con.execute(query, params).rowcount)
 
     def delete_layers(self, names: list[str]) -> None:
-        with self.locked(), self._transaction() as con:
-            for name in names:
-                con.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
-                        sql.Identifier(self.project, name)
-                    )
+        with self.locked():
+            self._write(
+                lambda con: con.execute(
+                    "SELECT geoapp.drop_layers(%s, %s)", (self.project, list(names))
                 )
+            )
 
     def write_settings(self, settings: Mapping) -> None:
         self.write_layers({SETTINGS_TABLE: settings_frame(settings)})
 
     def clear(self) -> None:
-        with self.locked(), self._transaction() as con:
-            con.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.project))
-            )
+        with self.locked():
+            self._write(lambda con: con.execute("SELECT geoapp.drop_project(%s)", (self.project,)))
 
 
 def _busy(project: str, timeout: float) -> ProjectError:
@@ -417,59 +452,6 @@ def _busy(project: str, timeout: float) -> ProjectError:
         f"{project} is being written by another session; the write lock was not free within "
         f"{timeout:g} s and nothing was written"
     )
-
-
-def _split_frame(
-    name: str, frame: gpd.GeoDataFrame | pd.DataFrame
-) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
-    """Attribute columns and the geometry (in WGS 84) of a layer to write."""
-    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
-        if frame.crs is None:
-            raise ProjectError(
-                f"图层 {name} 没有坐标系 / layer {name} has no coordinate reference system"
-            )
-        geometry = frame.geometry if frame.crs.equals(WGS84) else frame.geometry.to_crs(WGS84)
-        attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    else:
-        geometry, attributes = None, pd.DataFrame(frame)
-    attributes = attributes.drop(columns=[c for c in HIDDEN_COLUMNS if c in attributes.columns])
-    attributes.columns = [str(c) for c in attributes.columns]
-    return attributes.reset_index(drop=True), geometry
-
-
-def _copy_rows(
-    con: psycopg.Connection,
-    table: sql.Composable,
-    attributes: pd.DataFrame,
-    geometry: gpd.GeoSeries | None,
-) -> None:
-    names = list(attributes.columns) + ([GEOMETRY] if geometry is not None else [])
-    if not names:
-        return
-    columns = [attributes[c].astype(object).tolist() for c in attributes.columns]
-    if geometry is not None:
-        values = shapely.set_srid(np.asarray(geometry.array, dtype=object), 4326)
-        columns.append(list(shapely.to_wkb(values, hex=True, include_srid=True)))
-    # COPY does not pass row-level security, so rows go through a temporary table and an
-    # INSERT, which the policies check
-    staging = sql.Identifier("geoapp_staging")
-    listed = sql.SQL(", ").join(map(sql.Identifier, names))
-    con.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.geoapp_staging"))
-    con.execute(
-        sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
-            staging, table
-        )
-    )
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(staging, listed)
-    with con.cursor() as cur, cur.copy(statement) as copy:
-        for row in zip(*columns, strict=True):
-            copy.write_row([_cell(v) for v in row])
-    con.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY fid").format(
-            table, listed, listed, staging
-        )
-    )
-    con.execute(sql.SQL("DROP TABLE {}").format(staging))
 
 
 def _typed(values: list, udt: str) -> pd.Series | list:
