@@ -1,6 +1,6 @@
 """Benchmark of ``geo-app assess`` (issue 17): 1 vs 2 Dask workers on a province.
 
-The province: 13 synthetic demo-shaped cities (``geo_app.demo.create_province``) plus the
+The province: 13 synthetic demo-shaped cities (``geo_app.workflows.demo.create_province``) plus the
 central-Harbin OSM import (``../shared/data/harbin/harbin.osm.pbf`` through ``geo-app
 import-osm``), written once into ``--data`` and reused. For each worker count a fresh
 ``LocalCluster`` (processes, one thread each) runs the whole assessment into a GeoPackage;
@@ -27,10 +27,10 @@ import pandas as pd
 import pyogrio
 from distributed import Client, LocalCluster
 
-from geo_app.assess import AssessSpec, plan_cities
-from geo_app.assess_run import ResultFile, run_assessment
 from geo_app.cli import main as geo_app
-from geo_app.demo import create_province
+from geo_app.workflows.assess.plan import AssessSpec, plan_cities
+from geo_app.workflows.assess.run import ResultFile, run_assessment
+from geo_app.workflows.demo import create_province
 
 REPO = Path(__file__).resolve().parents[1]
 HARBIN_PBF = REPO.parent / "shared" / "data" / "harbin" / "harbin.osm.pbf"

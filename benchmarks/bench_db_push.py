@@ -46,9 +46,9 @@ def _projects(folder: Path) -> dict[str, Path]:
 
 def _child(paths: list[Path]) -> None:
     """Push each project with the code on PYTHONPATH; print the timings as JSON."""
-    from geo_app.postgis.cluster import start_local_cluster
-    from geo_app.postgis.platform import init_platform
     from geo_app.project import Project
+    from geo_app.project.postgis.cluster import start_local_cluster
+    from geo_app.project.postgis.platform import init_platform
 
     folder = Path(tempfile.mkdtemp(prefix="geoapp-bench-"))
     folder.chmod(0o755)

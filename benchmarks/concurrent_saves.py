@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pyogrio
 
-from geo_app.demo import create_demo_project
 from geo_app.project import Project
+from geo_app.workflows.demo import create_demo_project
 
 _SAVER = textwrap.dedent(
     """

@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="geoapp-load-") as tmp:
         project = args.project
         if project is None:
-            from geo_app.demo import create_demo_project
+            from geo_app.workflows.demo import create_demo_project
 
             project = Path(tmp) / "harbin_demo.gpkg"
             create_demo_project(project, seed=0)

@@ -2,7 +2,7 @@
 
 A long computation takes ``progress(fraction, message)`` (:data:`Progress`): ``fraction`` from 0
 to 1 and a bilingual message. :func:`report` calls an optional callback. The CLI's and the
-pages' displays of it live in :mod:`geo_app.progress`.
+pages' displays of it live in :mod:`geo_app.cli.progress` and :mod:`geo_app.app.progress`.
 """
 
 from __future__ import annotations

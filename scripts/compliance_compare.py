@@ -38,8 +38,8 @@ COMPARED: tuple[str, ...] = (
 
 def dump(folder: str) -> None:
     """Build the demo in ``folder`` and write its compliance tables as CSV."""
-    from geo_app.demo import create_demo_project
     from geo_app.workflows import project_budgets, project_compliance
+    from geo_app.workflows.demo import create_demo_project
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)

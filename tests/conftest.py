@@ -29,7 +29,7 @@ def demo_project_path(tmp_path_factory) -> Path:
 
     Read-only by convention: tests that write to a project should copy the file first.
     """
-    from geo_app.demo import create_demo_project
+    from geo_app.workflows.demo import create_demo_project
 
     path = tmp_path_factory.mktemp("demo") / "harbin_demo.gpkg"
     create_demo_project(path, seed=DEMO_SEED)
@@ -60,9 +60,9 @@ def pg_cluster(demo_project_path: Path):
     import shutil
     import tempfile
 
-    from geo_app.postgis.cluster import ClusterError, postgres_bin, start_local_cluster
-    from geo_app.postgis.platform import add_account, init_platform
     from geo_app.project import Project
+    from geo_app.project.postgis.cluster import ClusterError, postgres_bin, start_local_cluster
+    from geo_app.project.postgis.platform import add_account, init_platform
 
     try:
         installed = (postgres_bin() / "initdb").exists()

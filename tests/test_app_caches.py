@@ -1,7 +1,7 @@
 """Caches of the app's page layer: reused between reruns, invalidated by a project change.
 
 Library tests (no browser): each cache is called twice with the same key and must not
-recompute; a change of the project file (a new :class:`geo_app.state.FileKey`) must.
+recompute; a change of the project file (a new :class:`geo_app.app.state.FileKey`) must.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import folium
 import pytest
 import streamlit_folium
 
-from geo_app import map_component, maps, state
-from geo_app.pages import reports
+from geo_app import maps
+from geo_app.app import map_component as map_component
+from geo_app.app import state as state
+from geo_app.app.pages import reports
 from geo_app.project import Project
 
 

@@ -1,6 +1,6 @@
 """The page "区县对比 / Compare" through Streamlit's AppTest on the demo project.
 
-The page's cards and table are compared with :func:`geo_app.compare.project_district_metrics`
+The page's cards and table are compared with :func:`geo_app.workflows.compare.project_district_metrics`
 run directly on the same project.
 """
 
@@ -12,10 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from geo_app.compare import default_districts, district_table, project_district_metrics
-from geo_app.pages import PAGES
-from geo_app.paths import ENV_PROJECT
+from geo_app.app.pages import PAGES
 from geo_app.project import Project
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.workflows.compare import default_districts, district_table, project_district_metrics
 
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 

@@ -32,18 +32,13 @@ from streamlit.util import calc_hash
 
 import geo_app.workflows
 from analysis.compliance import check_compliance, with_geometry
-from geo_app import maps, maps_thematic
+from geo_app import maps
 from geo_app.cli import main
-from geo_app.paths import ENV_PROJECT
+from geo_app.maps import thematic as maps_thematic
+from geo_app.present import COMPLIANCE_SHEET_NAMES, compliance_export_bytes, display_table
 from geo_app.project import Project
-from geo_app.workflows import (
-    COMPLIANCE_SHEET_NAMES,
-    compliance_export_bytes,
-    display_table,
-    filter_compliance,
-    project_budgets,
-    project_compliance,
-)
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.workflows import filter_compliance, project_budgets, project_compliance
 
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 EVIL = "<img src=x onerror=alert(1)>"
@@ -215,13 +210,13 @@ def test_english_popups(small_result):
 
 # -- tables and exports --------------------------------------------------------------------------
 def test_display_table_has_chinese_headers_and_labels(small_result):
-    zh = display_table(small_result.communities, "zh", geo_app.workflows.COMPLIANCE_COLUMNS)
+    zh = display_table(small_result.communities, "zh", geo_app.present.COMPLIANCE_COLUMNS)
     assert list(zh.columns[:3]) == ["社区编号", "名称", "区县"]
     assert "缺口(平方米)" in zh.columns and "条款" in zh.columns
     assert sorted(zh["状态"]) == ["未达标", "未达标", "达标"]
     assert set(zh["建成年代"]) == {"老旧小区"}
     assert zh["缺口(平方米)"].dtype.kind == "f"  # numbers stay numbers: the table sorts
-    en = display_table(small_result.communities, "en", geo_app.workflows.COMPLIANCE_COLUMNS)
+    en = display_table(small_result.communities, "en", geo_app.present.COMPLIANCE_COLUMNS)
     assert "shortfall (m2)" in en.columns
     assert sorted(en["status"]) == ["below standard", "below standard", "compliant"]
     # with the standard, articles are cited in Chinese and rules by their titles

@@ -16,12 +16,12 @@ from shapely.geometry import Point, box
 from streamlit.testing.v1 import AppTest
 
 from analysis.gaps import gap_analysis
-from geo_app import workflows
+from geo_app import present, workflows
+from geo_app.app.pages import PAGES
 from geo_app.cli import coverage as cli_coverage
-from geo_app.pages import PAGES
-from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project, ProjectError
-from geo_app.site_selection import run as site_selection
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.workflows.site_selection import run as site_selection
 
 CRS = "EPSG:4551"
 X0, Y0 = 546_700.0, 5_067_000.0
@@ -139,13 +139,13 @@ def test_project_gaps_by_hand(tiny_project):
 
 def test_planning_table_labels_and_formats(tiny_project):
     result = workflows.project_coverage(Project.open(tiny_project), "community_station", 500.0)
-    zh = workflows.planning_table(
+    zh = present.planning_table(
         result.communities, "zh", workflows.COVERAGE_COMMUNITY_COLUMNS
     ).set_index("社区编号")
     assert zh.loc["B", "户数覆盖率(%)"] == 100.0 and zh.loc["C", "户数覆盖率(%)"] == 0.0
     assert zh.loc["C", "计算方法"] == "直线 × 1.3"
     assert zh.loc["C", "最近设施步行距离(米)"] == pytest.approx(780.0, abs=0.5)
-    en = workflows.planning_table(result.districts, "en", workflows.COVERAGE_AREA_COLUMNS)
+    en = present.planning_table(result.districts, "en", workflows.COVERAGE_AREA_COLUMNS)
     assert list(en.columns[:3]) == ["District code", "Name", "Communities"]
     assert en["Households covered (%)"].tolist() == [70.0]
     assert en["Method"].tolist() == ["Straight line × 1.3"]
@@ -153,8 +153,8 @@ def test_planning_table_labels_and_formats(tiny_project):
 
 # -- the page (AppTest) ------------------------------------------------------------------------
 def _page() -> None:
-    from geo_app import ui
-    from geo_app.pages import coverage, guarded
+    from geo_app.app import frame as ui
+    from geo_app.app.pages import coverage, guarded
 
     ui.language_switch()
     guarded(coverage.render)()

@@ -24,8 +24,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from geo_app import workflows
-from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project
+from geo_app.project.paths import ENV_PROJECT
 from layers.crs import wgs84_to_bd09, wgs84_to_gcj02
 from layers.io import LayerFileError
 

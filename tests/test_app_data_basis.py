@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from geo_app.paths import ENV_PROJECT
 from geo_app.project import Project
+from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows import project_compliance
 
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"

@@ -12,11 +12,11 @@ import pytest
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-import geo_app.gpkg_store
 import geo_app.project
+import geo_app.project.gpkg
 from geo_app.cli import app as cli_app
 from geo_app.cli import main
-from geo_app.paths import ENV_PROJECT
+from geo_app.project.paths import ENV_PROJECT
 
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -114,13 +114,13 @@ def test_rerun_does_not_reload_the_project(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ENTRY), default_timeout=120).run()
     assert not at.exception
     calls = []
-    original = geo_app.gpkg_store.pyogrio.read_dataframe
+    original = geo_app.project.gpkg.pyogrio.read_dataframe
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("layer"))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(geo_app.gpkg_store.pyogrio, "read_dataframe", counting)
+    monkeypatch.setattr(geo_app.project.gpkg.pyogrio, "read_dataframe", counting)
     at.selectbox(key="explorer_basemap").set_value("none").run()
     assert not at.exception
     assert calls == []  # cached: nothing read from the file again
@@ -185,7 +185,7 @@ def test_cli_app_refuses_a_missing_or_bad_project(tmp_path, capsys):
 
 
 def _page_with_unreadable_layer():
-    from geo_app.pages import guarded
+    from geo_app.app.pages import guarded
     from geo_app.project import ProjectError
 
     def render():

@@ -10,9 +10,9 @@ import pytest
 from conftest import PASSWORDS, push_demo
 from streamlit.testing.v1 import AppTest
 
-from geo_app.paths import ENV_PROJECT
-from geo_app.postgis.store import PostGISStore
 from geo_app.project import Project
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.project.postgis.store import PostGISStore
 
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -114,7 +114,7 @@ def test_registry_page_on_a_geopackage(tmp_path, demo_project_path, monkeypatch)
 
 def test_edit_from_a_stale_page_is_refused_naming_who_changed_it(pg_cluster, app_url, monkeypatch):
     """Art. 24, no lost edits: the registry changed after the page was drawn."""
-    from geo_app.housing_registry import register_housing
+    from geo_app.workflows.registry import register_housing
 
     at = _sign_in(_app(app_url, monkeypatch), "street1", PASSWORDS["street1"])
     at = open_page(at, "registry")

@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo_app.pages import PAGES
-from geo_app.paths import ENV_PROJECT
+from geo_app.app.pages import PAGES
 from geo_app.project import Project
-from geo_app.site_selection import run_site_selection, save_site_selection
+from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows import filter_compliance, project_compliance
+from geo_app.workflows.site_selection import run_site_selection, save_site_selection
 
 DAOWAI = "230104"
 
 
 def _page() -> None:
-    from geo_app import ui
-    from geo_app.pages import guarded, reports
+    from geo_app.app import frame as ui
+    from geo_app.app.pages import guarded, reports
 
     ui.language_switch()
     guarded(reports.render)()

@@ -17,12 +17,13 @@ import pytest
 from shapely.geometry import Point, box
 from streamlit.testing.v1 import AppTest
 
-from geo_app import site_selection, workflows
-from geo_app.formatting import local_time
-from geo_app.pages import PAGES
-from geo_app.paths import ENV_PROJECT
+from geo_app import present, workflows
+from geo_app.app.pages import PAGES
+from geo_app.present.formatting import local_time
 from geo_app.project import Project
-from geo_app.site_selection import (
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.workflows import site_selection as site_selection
+from geo_app.workflows.site_selection import (
     compare_scenarios,
     run_site_selection,
     save_site_selection,
@@ -132,9 +133,7 @@ def test_site_summary_groups_the_assignments_by_site(hub_selection):
     assert site_selection.site_summary(hub_selection, sep=", ")["served_names"].iloc[0] == (
         "甲社区, 乙社区, 丙社区"
     )
-    unserved = workflows.planning_table(
-        hub_selection.unserved, "zh", site_selection.UNSERVED_COLUMNS
-    )
+    unserved = present.planning_table(hub_selection.unserved, "zh", site_selection.UNSERVED_COLUMNS)
     assert unserved.to_dict("list") == {
         "社区编号": ["D"],
         "名称": ["丁社区"],
@@ -170,7 +169,7 @@ def test_default_district_is_daowai_when_present():
 def test_scenario_table_shows_model_labels(old_district, hub_selection):
     project = Project.open(old_district)
     save_site_selection(project, hub_selection, "方案一")
-    table = workflows.planning_table(
+    table = present.planning_table(
         compare_scenarios(project), "en", site_selection.SCENARIO_COLUMNS
     )
     assert table["Name"].tolist() == ["方案一"]
@@ -181,8 +180,8 @@ def test_scenario_table_shows_model_labels(old_district, hub_selection):
 
 # -- the page (AppTest) ------------------------------------------------------------------------
 def _page() -> None:
-    from geo_app import ui
-    from geo_app.pages import guarded, site_selection
+    from geo_app.app import frame as ui
+    from geo_app.app.pages import guarded, site_selection
 
     ui.language_switch()
     guarded(site_selection.render)()
@@ -277,7 +276,7 @@ def test_page_on_the_demo_project(demo_project_path, tmp_path, monkeypatch):
 
     # language switch: labels change, the run is reused
     calls = []
-    from geo_app import site_selection as module
+    from geo_app.workflows import site_selection as module
 
     original = module.run_site_selection
     monkeypatch.setattr(
@@ -345,8 +344,8 @@ def test_saved_scenarios_show_harbin_time_and_no_none(demo_project_path, tmp_pat
 
 
 def _site_page_with_language() -> None:
-    from geo_app import ui
-    from geo_app.pages import guarded, site_selection
+    from geo_app.app import frame as ui
+    from geo_app.app.pages import guarded, site_selection
 
     ui.language_switch()
     guarded(site_selection.render)()

@@ -14,12 +14,12 @@ from shapely.geometry import LineString, Point, box
 from streamlit.testing.v1 import AppTest
 
 from analysis.surveillance import CameraSpec
-from geo_app import maps_surveillance as ms
 from geo_app import workflows
+from geo_app.app.pages import PAGES
 from geo_app.cli import main
-from geo_app.pages import PAGES
-from geo_app.paths import ENV_PROJECT
+from geo_app.maps import surveillance as ms
 from geo_app.project import Project, ProjectError
+from geo_app.project.paths import ENV_PROJECT
 
 CRS = "EPSG:4551"  # CGCS2000 GK 126E (Harbin), metres
 X0, Y0 = 500000.0, 5060000.0
@@ -289,8 +289,8 @@ def test_map_popups_and_tooltips_are_escaped(tiny_result):
 
 # -- the page (AppTest) ------------------------------------------------------------------------
 def _page() -> None:
-    from geo_app import ui
-    from geo_app.pages import guarded, surveillance
+    from geo_app.app import frame as ui
+    from geo_app.app.pages import guarded, surveillance
 
     ui.language_switch()
     guarded(surveillance.render)()

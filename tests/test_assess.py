@@ -21,13 +21,13 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo_app.assess import AssessSpec, plan_cities
-from geo_app.assess_run import ResultFile, run_assessment
 from geo_app.cli import main
-from geo_app.compare import project_district_metrics
-from geo_app.demo import create_province
 from geo_app.project import Project
 from geo_app.workflows import project_compliance
+from geo_app.workflows.assess.plan import AssessSpec, plan_cities
+from geo_app.workflows.assess.run import ResultFile, run_assessment
+from geo_app.workflows.compare import project_district_metrics
+from geo_app.workflows.demo import create_province
 
 DISTANCES = ("300", "500", "1000")
 CHUNK = "60"  # several chunks per district: many partitions, some cities split finely

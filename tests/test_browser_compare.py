@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, streamlit_server
 
-from geo_app.compare import default_districts, district_table
 from geo_app.project import Project
+from geo_app.workflows.compare import default_districts, district_table
 
 pytestmark = BROWSER_MARKS
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, map_frame, streamlit_server
 
-from geo_app.maps_planning import ISOCHRONE_COLOUR, LAYER_STYLES, UNCOVERED_COLOUR
+from geo_app.maps.planning import ISOCHRONE_COLOUR, LAYER_STYLES, UNCOVERED_COLOUR
 
 pytestmark = BROWSER_MARKS
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, map_frame, streamlit_server
 
-from geo_app.basemap import BASE_COLOURS
+from geo_app.maps.basemap import BASE_COLOURS
 
 pytestmark = BROWSER_MARKS
 

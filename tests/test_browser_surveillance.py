@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, map_frame, streamlit_server
 
-from geo_app.maps_surveillance import BLIND_SPOT_COLOUR, LAYER_STYLES
+from geo_app.maps.surveillance import BLIND_SPOT_COLOUR, LAYER_STYLES
 
 pytestmark = BROWSER_MARKS
 

@@ -15,8 +15,8 @@ import pyogrio
 import pytest
 
 from geo_app.cli import main
+from geo_app.present.spreadsheets import neutralise_cell, neutralise_frame
 from geo_app.project import Project
-from geo_app.spreadsheets import neutralise_cell, neutralise_frame
 from geo_app.workflows import read_upload
 from layers.io import LayerFileError, read_vector_file
 

@@ -51,7 +51,8 @@ from analysis.compare import (
     rank_metrics,
 )
 from geo_app.cli import main
-from geo_app.compare import (
+from geo_app.project import Project, ProjectError, ProjectSettings
+from geo_app.workflows.compare import (
     DistrictComparison,
     comparison_bytes,
     default_districts,
@@ -61,7 +62,6 @@ from geo_app.compare import (
     same_scale_zoom,
     write_comparison,
 )
-from geo_app.project import Project, ProjectError, ProjectSettings
 
 X0, Y0 = 540000.0, 5060000.0
 METRIC = "EPSG:4551"

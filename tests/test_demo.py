@@ -19,8 +19,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geo_app.cli import main
-from geo_app.demo import DEMO_NAME, create_demo_project
 from geo_app.project import Project, ProjectError
+from geo_app.workflows.demo import DEMO_NAME, create_demo_project
 from layers.crs import gcj02_to_wgs84
 from layers.demo import build_demo_layers
 from layers.demo_base import HISTORIC_CENTRE, SAMPLE_SOURCE

@@ -97,7 +97,7 @@ def test_disk_full_during_the_write_keeps_the_project(
     """The estimate can be short: the real ENOSPC of SQLite mid-write is a message too."""
     import geopandas as gpd
 
-    from geo_app import gpkg_store
+    from geo_app.project import gpkg as gpkg_store
 
     monkeypatch.setattr(gpkg_store, "SPACE_MARGIN_BYTES", 0)
     monkeypatch.setattr(gpkg_store, "estimated_bytes", lambda frame: 0)
@@ -175,7 +175,7 @@ if left > 0:
 
 @pytest.fixture(scope="module")
 def one_city(tmp_path_factory) -> Path:
-    from geo_app.demo import create_province
+    from geo_app.workflows.demo import create_province
 
     return create_province(tmp_path_factory.mktemp("city"), 1, seed=0)[0]
 

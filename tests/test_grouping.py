@@ -14,14 +14,14 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo_app.cli import main
-from geo_app.grouping import (
+from geo_app.project import Project, ProjectSettings
+from geo_app.workflows.grouping import (
     GROUPING_TABLE,
     RESIDENTIAL_LAYER,
     group_project_communities,
     ungroup_project_communities,
 )
-from geo_app.project import Project, ProjectSettings
-from geo_app.readiness import data_readiness
+from geo_app.workflows.readiness import data_readiness
 from layers.grouping import GroupingError, committee_rows, group_areas
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geo_app.housing_registry import file_housing, register_housing, registry_waiting
 from geo_app.project import Project
 from geo_app.workflows import project_compliance
+from geo_app.workflows.registry import file_housing, register_housing, registry_waiting
 from layers.registry import RegistryError
 
 
@@ -107,7 +107,7 @@ def test_hand_over_of_new_development_housing_is_recorded_on_the_project(project
     A station of a new development waits for its hand-over (``transfer``) until the district
     records it; the GeoPackage registry then holds the receiving government as the owner.
     """
-    from geo_app.housing_registry import transfer_housing
+    from geo_app.workflows.registry import transfer_housing
 
     communities = project.layer("communities")
     new_ids = set(communities.loc[communities["era"] == "new", "community_id"])

@@ -11,8 +11,11 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from analysis.shortfall_classes import SHORTFALL_COLOURS, shortfall_class, shortfall_colours
-from geo_app import basemap, map_export, maps, maps_thematic
-from geo_app.shortfall_legend import legend_html
+from geo_app import maps
+from geo_app.maps import basemap as basemap
+from geo_app.maps import export as map_export
+from geo_app.maps import thematic as maps_thematic
+from geo_app.maps.legend import legend_html
 from layers.crs import wgs84_to_gcj02
 
 # Published WGS-84 -> GCJ-02 pair (wandergis/coordtransform, the reference implementation
@@ -164,7 +167,8 @@ def test_shortfall_classes_are_fixed_whatever_the_view():
 
 
 def test_compliance_and_compare_legends_are_the_same_html():
-    from geo_app.compare import DistrictComparison, shortfall_legend
+    from geo_app.maps.small_maps import shortfall_legend
+    from geo_app.workflows.compare import DistrictComparison
 
     table = gpd.GeoDataFrame({"shortfall_m2": [0.0, 900.0], "district_code": ["1", "2"]})
     empty = pd.DataFrame()

@@ -16,8 +16,8 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from analysis.coverage import coverage_analysis
-from geo_app import maps_planning as mp
-from geo_app.site_selection import SiteSelection
+from geo_app.maps import planning as mp
+from geo_app.workflows.site_selection import SiteSelection
 
 CRS = "EPSG:4551"
 X0, Y0 = 546_700.0, 5_067_000.0

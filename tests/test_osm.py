@@ -572,9 +572,9 @@ def test_harbin_basis_and_no_undecided_row_counted_below(harbin):
 
 def test_harbin_readiness_and_report_first_page(harbin):
     """The readiness lists the gaps, and the 道外区 report puts them before its summary."""
-    from geo_app.readiness import data_readiness
     from geo_app.reports.context import build_report_context
     from geo_app.reports.render import render_html
+    from geo_app.workflows.readiness import data_readiness
 
     _, project = harbin
     keys = {i.key for i in data_readiness(project).items}

@@ -16,14 +16,15 @@ import pytest
 import scipy.sparse as sp
 
 from analysis.unserved import UnservedFacts, explain_unserved
-from geo_app import headlines, workflows
+from geo_app import present, workflows
 from geo_app.cli import main
-from geo_app.district_names import district_options
-from geo_app.export_language import export_lang, localize_frame, zh_number
-from geo_app.formatting import MISSING, format_share, local_time, plain_number, to_local
-from geo_app.paths import ENV_PROJECT
+from geo_app.present import headlines as headlines
+from geo_app.present.district_names import district_options
+from geo_app.present.export_language import export_lang, localize_frame, zh_number
+from geo_app.present.formatting import MISSING, format_share, local_time, plain_number, to_local
 from geo_app.project import Project
-from geo_app.site_selection import MODELS, run_site_selection
+from geo_app.project.paths import ENV_PROJECT
+from geo_app.workflows.site_selection import MODELS, run_site_selection
 from layers.districts import HARBIN_DISTRICTS
 
 CODED_ENGLISH = {"urban", "rural", "new", "old", "below", "compliant", "core", "outer", "county"}
@@ -43,7 +44,7 @@ def compliance(demo):
 
 
 def test_localized_csv_has_chinese_headers_and_no_coded_english(compliance):
-    data = workflows.compliance_export_bytes(compliance, "csv", lang="zh")
+    data = present.compliance_export_bytes(compliance, "csv", lang="zh")
     table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     assert {"社区编号", "名称", "区县类别", "类型", "建成年代", "状态", "缺口(平方米)"} <= set(
         table.columns
@@ -54,7 +55,7 @@ def test_localized_csv_has_chinese_headers_and_no_coded_english(compliance):
     assert set(table["状态"].dropna()) <= {"达标", "未达标", "不适用"}
     assert set(table["建成年代"].dropna()) <= {"老旧小区", "新建小区"}
     assert set(table["条款"].dropna()).isdisjoint({"Art. 11", "Art. 12"})
-    english = workflows.compliance_export_bytes(compliance, "csv", lang="en")
+    english = present.compliance_export_bytes(compliance, "csv", lang="en")
     header = english.decode("utf-8-sig").splitlines()[0]
     assert not header.startswith("community_id") and "below standard" in english.decode("utf-8-sig")
 
@@ -62,8 +63,8 @@ def test_localized_csv_has_chinese_headers_and_no_coded_english(compliance):
 def test_machine_readable_csv_is_the_previous_export(
     compliance, demo_project_path, tmp_path, capsys
 ):
-    raw = workflows.compliance_export_bytes(compliance, "csv")  # the library default
-    assert raw == workflows.compliance_export_bytes(compliance, "csv", lang="raw")
+    raw = present.compliance_export_bytes(compliance, "csv")  # the library default
+    assert raw == present.compliance_export_bytes(compliance, "csv", lang="raw")
     table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
     assert list(table.columns[:4]) == ["community_id", "name", "district", "district_code"]
     assert {"urban", "below"} <= set(table["kind"]) | set(table["status"])
@@ -74,13 +75,13 @@ def test_machine_readable_csv_is_the_previous_export(
     assert main(args) == 0
     capsys.readouterr()
     assert machine.read_bytes() == raw
-    assert localized.read_bytes() == workflows.compliance_export_bytes(compliance, "csv", lang="zh")
+    assert localized.read_bytes() == present.compliance_export_bytes(compliance, "csv", lang="zh")
 
 
 def test_localized_xlsx_shares_are_percentages(compliance):
-    data = workflows.compliance_export_bytes(compliance, "xlsx", lang="zh")
+    data = present.compliance_export_bytes(compliance, "xlsx", lang="zh")
     sheet = pd.read_excel(
-        io.BytesIO(data), sheet_name=workflows.COMPLIANCE_SHEET_NAMES["by_district"]
+        io.BytesIO(data), sheet_name=present.COMPLIANCE_SHEET_NAMES["by_district"]
     )
     assert sheet["未达标比例"].astype(str).str.fullmatch(r"\d+\.\d%").all()
 
@@ -119,8 +120,16 @@ def test_times_are_shown_in_asia_shanghai():
 
 
 def test_district_lists_are_equal_across_pages(demo_project_path, monkeypatch):
-    from geo_app import state, ui
-    from geo_app.pages import compare, compliance, explorer, reports, site_selection, surveillance
+    from geo_app.app import frame as ui
+    from geo_app.app import state as state
+    from geo_app.app.pages import (
+        compare,
+        compliance,
+        explorer,
+        reports,
+        site_selection,
+        surveillance,
+    )
 
     monkeypatch.setenv(ENV_PROJECT, str(demo_project_path))
     info = state.load_info()

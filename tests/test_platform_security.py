@@ -20,10 +20,10 @@ import pytest
 from conftest import DAOLI, NANGANG, PASSWORDS, push_demo
 
 from geo_app.cli import main
-from geo_app.postgis import store as store_module
-from geo_app.postgis.platform import EditConflictError, add_account, edit_feature
-from geo_app.postgis.store import PostGISStore
 from geo_app.project import Project
+from geo_app.project.postgis import store as store_module
+from geo_app.project.postgis.platform import EditConflictError, add_account, edit_feature
+from geo_app.project.postgis.store import PostGISStore
 
 P = "secure"
 MORE = {

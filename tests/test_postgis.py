@@ -18,15 +18,15 @@ import shapely
 from conftest import DAOLI, NANGANG, PASSWORDS, push_demo
 
 from geo_app.cli import main
-from geo_app.postgis.cluster import LocalCluster, postgres_bin
-from geo_app.postgis.platform import (
+from geo_app.project import Project, ProjectError
+from geo_app.project.postgis.cluster import LocalCluster, postgres_bin
+from geo_app.project.postgis.platform import (
     EditConflictError,
     edit_feature,
     history,
     restore_feature,
 )
-from geo_app.postgis.store import PostGISStore
-from geo_app.project import Project, ProjectError
+from geo_app.project.postgis.store import PostGISStore
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +214,8 @@ def test_edit_from_an_old_version_is_refused_with_who_and_when(cluster, demo_url
 _EDITOR = textwrap.dedent(
     """
     import sys, time
-    from geo_app.postgis.platform import EditConflictError, edit_feature
-    from geo_app.postgis.store import PostGISStore
+    from geo_app.project.postgis.platform import EditConflictError, edit_feature
+    from geo_app.project.postgis.store import PostGISStore
 
     url, fid, version, value, start = sys.argv[1:6]
     store = PostGISStore(url)
@@ -291,7 +291,7 @@ def test_geometries_keep_their_coordinates(cluster, demo_url, demo_project_path)
 
 
 def test_registry_roles_are_enforced_by_the_database(cluster, demo_url) -> None:
-    from geo_app.housing_registry import file_housing, register_housing, registry_waiting
+    from geo_app.workflows.registry import file_housing, register_housing, registry_waiting
     from layers.registry import REGISTRY_LAYER
 
     street, daoli = _as(cluster, "street1"), _as(cluster, "daoli")

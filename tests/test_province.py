@@ -1,4 +1,4 @@
-"""The synthetic province (``layers.province``, ``geo_app.demo.create_province``): demo-shaped
+"""The synthetic province (``layers.province``, ``geo_app.workflows.demo.create_province``): demo-shaped
 cities at different places, deterministic, with ids distinct per city."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_app.demo import create_province
 from geo_app.project import Project, ProjectError
+from geo_app.workflows.demo import create_province
 from layers.province import build_city_layers, city_name, city_offset, city_prefix
 
 

@@ -29,8 +29,8 @@ from geo_app.reports import departments as dep
 from geo_app.reports.context import fmt_number, scenarios_for_district
 from geo_app.reports.context.costs import cost_table
 from geo_app.reports.context.gaps import gap_counts
-from geo_app.site_selection import SiteSelection, run_site_selection, save_site_selection
 from geo_app.workflows import filter_compliance, project_compliance, project_standard
+from geo_app.workflows.site_selection import SiteSelection, run_site_selection, save_site_selection
 
 DAOWAI = "道外区"
 SCENARIO = "道外中心站"
@@ -331,7 +331,7 @@ def test_static_map_draws_gaps_and_sites_with_cjk_glyphs(context, tmp_path):
     import warnings
 
     from analysis.shortfall_classes import shortfall_colours
-    from geo_app.reports.static_map import SITE_COLOUR, render_static_map
+    from geo_app.maps.static import SITE_COLOUR, render_static_map
 
     out = tmp_path / "map.png"
     with warnings.catch_warnings(record=True) as caught:

@@ -453,14 +453,14 @@ def test_hub_demand_is_old_urban_communities_never_villages(tmp_path: Path) -> N
     table = run(make_layers()).communities
     mask = hub_demand_mask(table, hub_rule(load_standard()))
     assert sorted(table.loc[mask, "community_id"]) == ["C_core", "C_hulan"]
-    from geo_app.site_selection import run_site_selection
+    from geo_app.workflows.site_selection import run_site_selection
 
     selection = run_site_selection(hub_project(tmp_path), "hub")
     assert selection.summary["demand_communities"] == 2
 
 
 def test_hub_walking_limit_and_same_street_come_from_the_standard(tmp_path: Path) -> None:
-    from geo_app.site_selection import run_site_selection
+    from geo_app.workflows.site_selection import run_site_selection
 
     std = load_standard()
     rule = std.rule("art13_central_station")

@@ -18,7 +18,7 @@ from test_rule_fidelity import add_facility, run, set_community
 from analysis.budgets import heating_costs
 from analysis.compliance import failed_terms
 from analysis.standards import load_standard
-from geo_app.workflows import compliance_export_bytes, display_table
+from geo_app.present import compliance_export_bytes, display_table
 
 
 def add_community(layers: dict, cid: str, like: str, **values) -> None:

@@ -12,14 +12,14 @@ from shapely.geometry import Point, box
 
 from geo_app.cli import main
 from geo_app.project import Project, ProjectError
-from geo_app.site_selection import (
+from geo_app.workflows import project_compliance
+from geo_app.workflows.site_selection import (
     SiteOptions,
     compare_scenarios,
     run_site_selection,
     save_site_selection,
     write_site_selection,
 )
-from geo_app.workflows import project_compliance
 
 METRIC = "EPSG:4551"
 X0, Y0 = 546_700.0, 5_067_000.0  # central Harbin in CGCS2000 3-degree GK, CM 126E
@@ -115,7 +115,7 @@ def test_hub_model_serves_the_old_district_from_one_boiler_room(old_district):
 
 
 def test_a_given_compliance_result_is_not_computed_again(old_district, monkeypatch):
-    import geo_app.site_selection.run as run_module
+    import geo_app.workflows.site_selection.run as run_module
 
     project = Project.open(old_district)
     compliance = project_compliance(project)

@@ -86,7 +86,7 @@ def test_branca_elements_keep_their_text():
     import folium
     from branca.element import Div, Element
 
-    from geo_app import folium_literal
+    from geo_app.maps import literal as folium_literal
 
     assert folium_literal.installed()
     assert Element("{{7*7}} {% if %}").render() == "{{7*7}} {% if %}"
@@ -109,7 +109,7 @@ def test_branca_elements_keep_their_text():
 
 def test_every_module_that_imports_folium_installs_the_guard():
     """A map can only be built after the guard is in place: each module importing folium (or
-    branca) imports ``geo_app.folium_literal`` itself or through the map frame."""
+    branca) imports ``geo_app.maps.literal`` itself or through the map frame."""
     importers = []
     for path in (ROOT / "geo_app").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -175,15 +175,15 @@ def test_cli_reports_show_template_payloads_literally(evil_project, env, marker,
 def test_app_report_page_shows_template_payloads_literally(evil_project, marker, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from geo_app.paths import ENV_PROJECT
+    from geo_app.project.paths import ENV_PROJECT
 
     monkeypatch.setenv(ENV_PROJECT, str(evil_project))
     monkeypatch.setenv(MARKER_ENV, str(marker))
     monkeypatch.setenv("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 
     def page() -> None:
-        from geo_app import ui
-        from geo_app.pages import guarded, reports
+        from geo_app.app import frame as ui
+        from geo_app.app.pages import guarded, reports
 
         ui.language_switch()
         guarded(reports.render)()
@@ -194,7 +194,7 @@ def test_app_report_page_shows_template_payloads_literally(evil_project, marker,
     app.button(key="reports_generate").click().run()
     assert not app.exception
     assert not app.error
-    from geo_app.pages import reports
+    from geo_app.app.pages import reports
 
     files = [f for built in reports._built_reports().values() for f in built.files.values()]
     assert files, "the page rendered no report"
@@ -206,7 +206,7 @@ def test_app_report_page_shows_template_payloads_literally(evil_project, marker,
 def test_page_maps_show_template_payloads_literally(evil_project, marker, monkeypatch):
     """Explorer, compliance, coverage and site-selection maps as the pages render them."""
     from geo_app import maps
-    from geo_app.map_component import render_map
+    from geo_app.app.map_component import render_map
     from geo_app.workflows import project_compliance
 
     monkeypatch.setenv(MARKER_ENV, str(marker))
@@ -227,8 +227,8 @@ def test_page_maps_show_template_payloads_literally(evil_project, marker, monkey
 
 def test_static_map_prints_mathtext_literally(evil_project, tmp_path):
     """A district title with ``$\\undefinedcmd$`` (mathtext) is drawn as text, not parsed."""
-    from geo_app.map_export import ExportOptions, export_map
     from geo_app.maps import prepare_layers
+    from geo_app.maps.export import ExportOptions, export_map
 
     project = Project.open(evil_project)
     views = prepare_layers({"communities": project.layer("communities")}, "zh")

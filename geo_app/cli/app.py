@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 
 from geo_app.cli import CommandError
-from geo_app.paths import DEFAULT_PROJECT, ENV_PROJECT, REPO_ROOT
-from geo_app.postgis.store import split_url
 from geo_app.project import Project, is_database_url
+from geo_app.project.paths import DEFAULT_PROJECT, ENV_PROJECT, REPO_ROOT
+from geo_app.project.postgis.store import split_url
 
 ENTRY_POINT = REPO_ROOT / "streamlit_app.py"
 DEFAULT_PORT = 8501

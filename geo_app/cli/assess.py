@@ -1,6 +1,6 @@
 """``geo-app assess PROJECT [PROJECT ...] --out RESULT.gpkg [--scheduler ADDRESS | --workers N]``:
 compliance, walking coverage at the life-circle distances and the district metrics of many city
-projects at once, on Dask (:mod:`geo_app.assess`).
+projects at once, on Dask (:mod:`geo_app.workflows.assess.plan`).
 
 Without ``--scheduler`` a ``LocalCluster`` sized to the machine is started (``--workers``
 processes, one thread each); with it the command connects to a running ``dask scheduler``,
@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator
 
 from analysis.coverage import LIFE_CIRCLE_M
-from geo_app.assess import DEFAULT_CHUNK_SIZE, OUTPUT_LAYERS, AssessSpec, plan_cities
-from geo_app.assess_run import ResultFile, cities_table, run_assessment
 from geo_app.cli import CommandError, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
+from geo_app.workflows.assess.plan import DEFAULT_CHUNK_SIZE, OUTPUT_LAYERS, AssessSpec, plan_cities
+from geo_app.workflows.assess.run import ResultFile, cities_table, run_assessment
 from layers.schema import FACILITY_KINDS
 
 CONNECT_TIMEOUT_S = 15

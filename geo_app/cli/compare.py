@@ -4,7 +4,7 @@
 Writes one row per metric with one column per district and one rank column per district
 (rank 1 = best) to CSV (UTF-8 with BOM, opens in Excel with the Chinese intact) or XLSX (the
 table, the raw values and the ranks). The computation is
-:func:`geo_app.compare.project_district_metrics`.
+:func:`geo_app.workflows.compare.project_district_metrics`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from pathlib import Path
 
 from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
-from geo_app.compare import COMPARE_FORMATS, project_district_metrics, write_comparison
-from geo_app.export_language import add_export_options
 from geo_app.i18n import t
+from geo_app.present.compare_export import COMPARE_FORMATS, write_comparison
+from geo_app.present.export_language import add_export_options
 from geo_app.project import Project
+from geo_app.workflows.compare import project_district_metrics
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

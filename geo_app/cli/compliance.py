@@ -17,15 +17,10 @@ from analysis.budgets import HeatingCosts, StarRewards
 from analysis.compliance import ComplianceInputError, ComplianceResult
 from geo_app.cli import CommandError, add_as_of_option, add_standard_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
-from geo_app.export_language import add_export_options, export_lang
+from geo_app.present import COMPLIANCE_SHEET_NAMES, write_compliance
+from geo_app.present.export_language import add_export_options, export_lang
 from geo_app.project import Project
-from geo_app.workflows import (
-    COMPLIANCE_SHEET_NAMES,
-    project_budgets,
-    project_compliance,
-    project_standard,
-    write_compliance,
-)
+from geo_app.workflows import project_budgets, project_compliance, project_standard
 
 SHEET_NAMES: dict[str, str] = COMPLIANCE_SHEET_NAMES
 """Workbook sheet of each table (shared with the app page, see :mod:`geo_app.workflows`)."""
@@ -77,7 +72,7 @@ def write_result(
 ) -> None:
     """Write the per-community table to CSV, or all tables to an XLSX workbook.
 
-    The writer is :func:`geo_app.workflows.write_compliance`, shared with the app's download
+    The writer is :func:`geo_app.present.write_compliance`, shared with the app's download
     buttons; ``lang`` "zh"/"en" localizes headers and codes, None/"raw" is machine-readable.
     """
     suffix = out.suffix.lower()

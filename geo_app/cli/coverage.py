@@ -37,16 +37,11 @@ from analysis.coverage import (
 from analysis.distances import DEFAULT_DETOUR, DEFAULT_MAX_SNAP_M
 from geo_app.cli import CommandError, add_as_of_option
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
-from geo_app.export_language import add_export_options, export_lang
-from geo_app.progress import TextProgress
+from geo_app.cli.progress import TextProgress
+from geo_app.present.export_language import add_export_options, export_lang
+from geo_app.present.spreadsheets import write_csv, write_xlsx
 from geo_app.project import Project
-from geo_app.spreadsheets import write_csv, write_xlsx
-from geo_app.workflows import (
-    check_facility_kind,
-    project_coverage,
-    project_network,
-    walking_speed,
-)
+from geo_app.workflows import check_facility_kind, project_coverage, project_network, walking_speed
 from layers.schema import FACILITY_KIND_LABELS, FACILITY_KINDS
 
 SHEET_NAMES = {"communities": "社区覆盖", "streets": "街道汇总", "districts": "区县汇总"}

@@ -1,11 +1,11 @@
 """``geo-app readiness``, ``geo-app group-communities`` and ``geo-app facility-inventory``.
 
 * ``geo-app readiness PROJECT [--district NAME] [--lang zh|en]``: what the project lacks, what
-  the analyses assumed, and the steps to fill it (:mod:`geo_app.readiness`);
+  the analyses assumed, and the steps to fill it (:mod:`geo_app.workflows.readiness`);
 * ``geo-app group-communities PROJECT --by street | --table COMMITTEES.csv [--undo]``: group
   OpenStreetMap residential areas into communities; the grouping is kept in the project
   (layers ``residential_areas`` and ``community_grouping``) and can be redone or undone
-  (:mod:`geo_app.grouping`);
+  (:mod:`geo_app.workflows.grouping`);
 * ``geo-app facility-inventory PROJECT --district NAME [...] | --all [--clear]``: declare that
   the facilities layer holds the complete facility data of a district, so that compliance
   decides its communities from it (:mod:`analysis.compliance.basis`).
@@ -68,8 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_readiness(args: argparse.Namespace) -> int:
     """Print the readiness of the project (of one district with ``--district``)."""
     from geo_app.project import Project
-    from geo_app.readiness import data_readiness
     from geo_app.reports.context.lookup import resolve_district
+    from geo_app.workflows.readiness import data_readiness
 
     project = Project.open(args.project)
     code = None
@@ -88,8 +88,8 @@ def run_readiness(args: argparse.Namespace) -> int:
 
 def run_group(args: argparse.Namespace) -> int:
     """Group (or ungroup) the residential areas and print what was done."""
-    from geo_app.grouping import group_project_communities, ungroup_project_communities
     from geo_app.project import Project
+    from geo_app.workflows.grouping import group_project_communities, ungroup_project_communities
 
     project = Project.open(args.project)
     if args.undo:
@@ -121,8 +121,8 @@ def run_group(args: argparse.Namespace) -> int:
 def run_inventory(args: argparse.Namespace) -> int:
     """Record the declared districts and print the list."""
     from geo_app.project import Project
-    from geo_app.readiness import declare_facility_inventory
     from geo_app.reports.context.lookup import resolve_district
+    from geo_app.workflows.readiness import declare_facility_inventory
 
     if not args.district and not args.all and not args.clear:
         raise CommandError(

@@ -118,15 +118,15 @@ def _database_url(url: str | None) -> str:
 
 
 def _open(url: str, args: argparse.Namespace) -> Project:
-    from geo_app.postgis.store import PostGISStore
+    from geo_app.project.postgis.store import PostGISStore
 
     return Project(PostGISStore(_database_url(url), password=_password(args)))
 
 
 def run_start_local(args: argparse.Namespace) -> int:
     """Start a local cluster and print its address; the admin password is shown once."""
-    from geo_app.postgis.cluster import ClusterError, start_local_cluster
-    from geo_app.postgis.platform import init_platform
+    from geo_app.project.postgis.cluster import ClusterError, start_local_cluster
+    from geo_app.project.postgis.platform import init_platform
 
     try:
         cluster = start_local_cluster(args.folder, args.port)
@@ -148,7 +148,7 @@ def run_start_local(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     """Prepare a database for projects."""
-    from geo_app.postgis.platform import init_platform
+    from geo_app.project.postgis.platform import init_platform
 
     init_platform(_database_url(args.url), _password(args))
     print("数据库已初始化 / database prepared")
@@ -220,7 +220,7 @@ def _new_password() -> str:
 
 def run_user_add(args: argparse.Namespace) -> int:
     """Create an account of one level and unit."""
-    from geo_app.postgis.platform import add_account
+    from geo_app.project.postgis.platform import add_account
 
     url = _database_url(args.db)
     add_account(url, args.name, args.level, args.unit, _new_password(), _password(args))
@@ -230,7 +230,7 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """Print the recorded changes, newest first."""
-    from geo_app.postgis.platform import changed_fields, history
+    from geo_app.project.postgis.platform import changed_fields, history
 
     table = history(_open(args.url, args).store, layer=args.layer, fid=args.id, limit=args.limit)
     if table.empty:
@@ -252,7 +252,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Restore a feature as it was before a recorded change."""
-    from geo_app.postgis.platform import restore_feature
+    from geo_app.project.postgis.platform import restore_feature
 
     restore_feature(_open(args.url, args).store, args.history_id)
     print(

@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the demo project and print a short summary in Chinese."""
-    from geo_app.demo import create_demo_project
+    from geo_app.workflows.demo import create_demo_project
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":

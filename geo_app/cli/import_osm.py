@@ -16,7 +16,7 @@ from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
-from geo_app.progress import TextProgress
+from geo_app.cli.progress import TextProgress
 from geo_app.project import METADATA_TABLE
 
 
@@ -102,7 +102,7 @@ def write_project(
 
     Settings: ``name``, ``metric_crs`` of the extract's centre (``layers.crs.metric_crs``),
     the Art. 11 ``district_classes`` overrides, the import parameters and the lines of the
-    import report (``parameters["osm_import"]``, read by :mod:`geo_app.readiness`); layers plus
+    import report (``parameters["osm_import"]``, read by :mod:`geo_app.workflows.readiness`); layers plus
     the ``layer_metadata`` table (layer, key, value).
     """
     from geo_app.project import Project, ProjectSettings

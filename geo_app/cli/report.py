@@ -13,7 +13,7 @@ from pathlib import Path
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
-from geo_app.progress import TextProgress
+from geo_app.cli.progress import TextProgress
 from geo_app.project import Project
 from geo_app.reports import FORMATS, build_report_context, render_report
 

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
-from geo_app.progress import TextProgress
+from geo_app.cli.progress import TextProgress
 from geo_app.project import Project
-from geo_app.site_selection import (
+from geo_app.workflows.site_selection import (
     CANDIDATE_LAYERS,
     MODELS,
     model_label,

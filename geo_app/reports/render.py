@@ -23,10 +23,12 @@ import geopandas as gpd
 import jinja2
 import numpy as np
 
-from geo_app import folium_literal, maps, maps_planning  # noqa: F401  (folium_literal: data in a map is never a template)
+from geo_app import maps
 from geo_app.i18n import t
+from geo_app.maps import literal as folium_literal  # noqa: F401  (data in a map is never a template)
+from geo_app.maps import planning as maps_planning
+from geo_app.maps.static import STATUS_COLOURS, static_map_png
 from geo_app.reports.context import ReportContext, ReportTable
-from geo_app.reports.static_map import STATUS_COLOURS, static_map_png
 from layers.crs import WGS84
 from layers.errors import InputValueError
 

@@ -5,34 +5,29 @@ widgets and a command a thin layer of arguments. Errors a planner can fix are ra
 :class:`~geo_app.project.ProjectError` with a bilingual message. One module per feature:
 
 - :mod:`~geo_app.workflows.project_access`: standard set, walking network, walking speed;
-- :mod:`~geo_app.workflows.compliance`: the compliance check, its tables and exports;
+- :mod:`~geo_app.workflows.compliance`: the compliance check, its filter, Art. 32/33 budgets;
 - :mod:`~geo_app.workflows.imports`: reading files and uploads, field mapping, import, export;
 - :mod:`~geo_app.workflows.surveillance`: the Art. 20 surveillance check and its tables;
 - :mod:`~geo_app.workflows.coverage`: walking coverage, accessibility, gaps;
-- :mod:`~geo_app.workflows.planning_tables`: display of coverage, gap and site tables.
+- :mod:`~geo_app.workflows.site_selection`: the location models on a project, with reasons;
+- :mod:`~geo_app.workflows.compare`: the districts side by side;
+- :mod:`~geo_app.workflows.registry`: the Art. 14 registry; :mod:`~geo_app.workflows.readiness`
+  and :mod:`~geo_app.workflows.grouping`: what the data lacks, OSM areas into communities;
+- :mod:`~geo_app.workflows.assess`: many cities at once on Dask;
+  :mod:`~geo_app.workflows.demo`: the demo project.
 
-The site-selection tables live with the model in :mod:`geo_app.site_selection`.
+Tables for display and export are :mod:`geo_app.present`'s. Imports only
+:mod:`geo_app.project` and :mod:`geo_app.i18n` of the application.
 """
 
 from __future__ import annotations
 
 from geo_app.workflows.compliance import (
-    COMPLIANCE_COLUMNS,
     COMPLIANCE_LAYERS,
-    COMPLIANCE_SHEET_NAMES,
-    EXPORT_FORMATS,
-    EXPORT_MIME,
     FACILITY_INVENTORY,
-    cite_rule,
-    column_label,
-    compliance_export_bytes,
-    compliance_sheets,
-    display_table,
     filter_compliance,
-    problems_table,
     project_budgets,
     project_compliance,
-    write_compliance,
 )
 from geo_app.workflows.coverage import (
     ACCESS_COLUMNS,
@@ -62,10 +57,6 @@ from geo_app.workflows.imports import (
     read_upload,
     upload_layers,
 )
-from geo_app.workflows.planning_tables import (
-    planning_column_label,
-    planning_table,
-)
 from geo_app.workflows.project_access import (
     check_facility_kind,
     project_network,
@@ -94,14 +85,10 @@ from geo_app.workflows.surveillance import (
 __all__ = [
     "ACCESS_COLUMNS",
     "CAMERA_PROBLEM_COLUMNS",
-    "COMPLIANCE_COLUMNS",
     "COMPLIANCE_LAYERS",
-    "COMPLIANCE_SHEET_NAMES",
     "COVERAGE_AREA_COLUMNS",
     "COVERAGE_COMMUNITY_COLUMNS",
     "CRS_CHOICES",
-    "EXPORT_FORMATS",
-    "EXPORT_MIME",
     "FACILITY_INVENTORY",
     "GAP_AREA_COLUMNS",
     "GAP_TABLE_COLUMNS",
@@ -119,21 +106,13 @@ __all__ = [
     "analysed_cameras",
     "check_facility_kind",
     "check_upload_size",
-    "cite_rule",
-    "column_label",
-    "compliance_export_bytes",
-    "compliance_sheets",
     "coverage_metrics",
     "default_surveillance_district",
-    "display_table",
     "export_project_bytes",
     "filter_compliance",
     "import_file",
     "mapping_choices",
-    "planning_column_label",
-    "planning_table",
     "preview_features",
-    "problems_table",
     "project_accessibility",
     "project_budgets",
     "project_compliance",
@@ -152,6 +131,5 @@ __all__ = [
     "surveillance_table",
     "upload_layers",
     "walking_speed",
-    "write_compliance",
     "write_surveillance",
 ]

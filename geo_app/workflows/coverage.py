@@ -12,10 +12,10 @@ from analysis.coverage import CoverageOptions, CoverageResult, coverage_analysis
 from analysis.distances import DEFAULT_DETOUR
 from analysis.gaps import GapResult, gap_analysis
 from analysis.standards import StandardSet
-from geo_app.progress import Progress
 from geo_app.project import Project
 from geo_app.workflows.compliance import project_compliance
 from geo_app.workflows.project_access import check_facility_kind, project_network
+from layers.progress import Progress
 
 
 def project_coverage(

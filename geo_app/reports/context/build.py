@@ -1,7 +1,7 @@
 """Build the :class:`~geo_app.reports.context.model.ReportContext` of one district.
 
 The project's compliance and walking network are computed once here and passed down: to the
-site selection run for the report and to the district metrics (:mod:`geo_app.compare`).
+site selection run for the report and to the district metrics (:mod:`geo_app.workflows.compare`).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ import pandas as pd
 
 from analysis.hubs import hub_rule
 from geo_app import workflows
-from geo_app.formatting import TIME_FORMAT, now_local
-from geo_app.headlines import shortfall_link
 from geo_app.i18n import normalise_lang, value_label
-from geo_app.progress import Progress
+from geo_app.present.formatting import TIME_FORMAT, now_local
+from geo_app.present.headlines import shortfall_link
 from geo_app.project import Project, ProjectError
-from geo_app.readiness import data_readiness
 from geo_app.reports.context._format import lbl
 from geo_app.reports.context.appendix import appendix_table
 from geo_app.reports.context.compliance import compliance_table
@@ -31,7 +29,9 @@ from geo_app.reports.context.map_layers import map_layers
 from geo_app.reports.context.model import HEADINGS, ReportContext, ReportInputs
 from geo_app.reports.context.sites import choose_sites, scenario_facts, site_tables
 from geo_app.reports.context.summary import Headline, headline, metrics_table
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.readiness import data_readiness
+from geo_app.workflows.site_selection import SiteSelection
+from layers.progress import Progress
 
 
 def _saved_scenario(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.standards import StandardSet
-from geo_app import workflows
+from geo_app import present
 from geo_app.reports.context._format import fmt_number, lbl, table, text
 from geo_app.reports.context.model import ReportTable
 
@@ -33,7 +33,7 @@ def compliance_table(comm: pd.DataFrame, standard: StandardSet, lang: str) -> Re
         ascending=[True, False, True, True],
         kind="mergesort",
     )
-    shown = workflows.display_table(
+    shown = present.display_table(
         ranked, lang, [c for c, _ in COMPLIANCE_COLUMNS], standard=standard
     )
     rows = []

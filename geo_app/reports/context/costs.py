@@ -14,7 +14,7 @@ from geo_app.i18n import t
 from geo_app.project import Project
 from geo_app.reports.context._format import fmt_number, lbl, table
 from geo_app.reports.context.model import ReportTable
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.site_selection import SiteSelection
 
 COST_COLUMNS: tuple[tuple[str, bool], ...] = (
     ("item", False),

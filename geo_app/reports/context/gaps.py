@@ -10,7 +10,7 @@ from geo_app.reports import departments as dep
 from geo_app.reports.context._format import fmt_number, lbl, table
 from geo_app.reports.context.coverage import GAP_DISTANCE
 from geo_app.reports.context.model import ReportTable
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.site_selection import SiteSelection
 
 DEPARTMENT_COLUMNS: tuple[tuple[str, bool], ...] = (
     ("gap_kind", False),

@@ -9,7 +9,7 @@ import pandas as pd
 from analysis.selection import district_codes
 from geo_app.project import Project, ProjectError
 from geo_app.reports.context._format import missing
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.site_selection import SiteSelection
 
 SCENARIO_LAYERS = ("chosen_sites", "assignments", "radiation_lines", "unserved")
 

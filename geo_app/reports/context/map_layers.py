@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_app.project import Project, ProjectError
-from geo_app.site_selection import CANDIDATE_LAYERS, SiteSelection, candidate_sites
+from geo_app.workflows.site_selection import CANDIDATE_LAYERS, SiteSelection, candidate_sites
 from layers.crs import WGS84
 
 

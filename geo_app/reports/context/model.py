@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.compliance import ComplianceResult
 from analysis.standards import StandardSet
 from geo_app.project import Project
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.site_selection import SiteSelection
 
 
 @dataclass
@@ -122,7 +122,7 @@ class ReportContext:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     selection: SiteSelection | None = None
     readiness: list[str] = field(default_factory=list)
-    """The data gaps and assumptions of the district (:mod:`geo_app.readiness`), one line each,
+    """The data gaps and assumptions of the district (:mod:`geo_app.workflows.readiness`), one line each,
     shown on the first page; empty when the data is complete."""
     readiness_headline: str = ""
 

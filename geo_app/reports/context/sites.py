@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.hubs import hub_demand_mask, hub_rule
-from geo_app.formatting import local_time
 from geo_app.i18n import layer_label, t
+from geo_app.present.formatting import local_time
 from geo_app.project import Project, ProjectError
 from geo_app.reports import departments as dep
 from geo_app.reports.context._format import fmt_number, in_lang, lbl, missing, table, text
 from geo_app.reports.context.model import KeyNumber, ReportInputs, ReportTable
-from geo_app.site_selection import (
+from geo_app.workflows.site_selection import (
     CANDIDATE_LAYERS,
     SiteSelection,
     model_label,

@@ -1,5 +1,5 @@
 """The summary section: headline numbers, summary sentences and the district's metrics (the
-district's column of the district comparison, :mod:`geo_app.compare`)."""
+district's column of the district comparison, :mod:`geo_app.workflows.compare`)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo_app.compare import Precomputed, project_district_metrics
 from geo_app.reports.context._format import fmt_number, fmt_share, in_lang, lbl, table, text
 from geo_app.reports.context.coverage import GAP_DISTANCE
 from geo_app.reports.context.model import KeyNumber, ReportInputs, ReportTable
-from geo_app.site_selection import SiteSelection
+from geo_app.workflows.compare import Precomputed, project_district_metrics
+from geo_app.workflows.site_selection import SiteSelection
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def _sentences(
 
 
 def metrics_table(inputs: ReportInputs) -> ReportTable | None:
-    """The district's column of the district comparison (``geo_app.compare``), from the
+    """The district's column of the district comparison (``geo_app.workflows.compare``), from the
     compliance and the network the report already has."""
     lang, district_name = inputs.lang, inputs.name
     comparison = project_district_metrics(

@@ -1,0 +1,184 @@
+"""Streamlit controls shared by the map pages: the basemap choice and the export-map buttons.
+
+* :func:`basemap_select` lists the basemaps of :mod:`geo_app.maps.basemap`, the offline one first
+  (the default on every page);
+* :func:`basemap_choice` turns the choice into a :class:`~geo_app.maps.basemap.BasemapChoice` with
+  what it needs: the project's offline basemap (cached per project file version) or the
+  Tianditu key of the settings (``parameters.tianditu_key``) or the environment;
+* :func:`export_buttons` offers the map on screen as PNG and PDF files
+  (:func:`geo_app.maps.export.export_map`), drawn only when a planner clicks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analysis.compliance import ComplianceInputError
+from geo_app import maps, workflows
+from geo_app.app import state as state
+from geo_app.i18n import t
+from geo_app.maps import LayerView
+from geo_app.maps import basemap as basemap
+from geo_app.maps import export as map_export
+from geo_app.maps import thematic as maps_thematic
+from geo_app.project import Project
+from geo_app.project.store import ProjectError
+
+BASE_LAYERS: tuple[str, ...] = ("network_edges", "buildings", "water", "green")
+"""Project layers the offline basemap is drawn from (those present)."""
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _offline(key: state.FileKey) -> basemap.OfflineBasemap:
+    return basemap.prepare_offline(state.load_layers(BASE_LAYERS))
+
+
+def offline_basemap() -> basemap.OfflineBasemap:
+    """The offline basemap of the open project (cached per project file version)."""
+    return _offline(state.load_info().key)
+
+
+COMMUNITY_VIEWS = frozenset(
+    {
+        "communities",
+        "covered_communities",
+        "uncovered_communities",
+        "served_communities",
+        "unserved_communities",
+        "other_communities",
+    }
+)
+"""Map layers of communities whose popups show the verdict and shortfall."""
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _verdicts(key: state.FileKey, lang: str) -> dict[str, tuple[str, str]]:
+    try:
+        result = workflows.project_compliance(Project.open(key.path))
+    except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
+        return {}
+    return maps_thematic.community_verdicts(result.communities, lang)
+
+
+def with_verdicts(views: Sequence[LayerView], lang: str) -> list[LayerView]:
+    """``views`` whose community popups and tooltips carry the verdict (未达标 / 达标 ...) and the
+    shortfall under the project's standard (compliance cached per project file version)."""
+    verdicts = _verdicts(state.load_info().key, lang)
+    if not verdicts:
+        return list(views)
+    labels = maps_thematic.verdict_labels(lang)
+    return [
+        maps.with_popup_fields(v, verdicts, labels) if v.name in COMMUNITY_VIEWS else v
+        for v in views
+    ]
+
+
+def basemap_select(lang: str, key: str, container=st) -> str:
+    """A select box of the basemaps, the offline one chosen at first."""
+    names = list(basemap.BASEMAPS)
+    return container.selectbox(
+        t("explorer.basemap", lang),
+        names,
+        index=names.index(basemap.DEFAULT_BASEMAP),
+        format_func=lambda name: t(f"basemap.{name}", lang),
+        help=t("basemap.help", lang),
+        key=key,
+    )
+
+
+def basemap_choice(name: str, lang: str) -> basemap.BasemapChoice:
+    """The basemap ``name`` with what it needs; Tianditu without a key warns and falls back to
+    the offline basemap."""
+    if name == "tianditu":
+        key = basemap.tianditu_key(state.load_info().settings.parameters)
+        if key:
+            return basemap.BasemapChoice("tianditu", key=key)
+        st.warning(t("basemap.tianditu_no_key", lang, env=basemap.TIANDITU_ENV))
+        name = "offline"
+    if name == "offline":
+        return basemap.BasemapChoice("offline", offline_basemap())
+    return basemap.BasemapChoice(name)
+
+
+def export_buttons(
+    views: Sequence[LayerView],
+    lang: str,
+    key: str,
+    title: str = "",
+    label: Callable[[str], str] | None = None,
+    box: tuple[float, float, float, float] | None = None,
+) -> None:
+    """导出地图: PNG and PDF download buttons of the map of ``views`` (drawn on click), over
+    ``box`` (default: where the map opens)."""
+    base = offline_basemap()
+
+    def render(fmt: str) -> Callable[[], bytes]:
+        options = map_export.ExportOptions(fmt=fmt, lang=lang, title=title)
+        return lambda: map_export.export_map(views, options, base, label, box)
+
+    columns = st.columns([1, 1, 4])
+    for column, fmt in zip(columns, map_export.FORMATS, strict=False):
+        column.download_button(
+            t(f"map_export.button_{fmt}", lang),
+            data=render(fmt),
+            file_name=map_export.file_name(key, fmt),
+            mime=map_export.FORMATS[fmt],
+            key=f"{key}_export_{fmt}",
+            disabled=not views,
+            on_click="ignore",
+            icon=":material/map:",
+        )
+
+
+@dataclass(frozen=True)
+class PlanningMapPanel:
+    """What differs between the planning pages' maps (coverage, site selection)."""
+
+    key: str
+    """Widget key of the map; the basemap select box and the export buttons derive theirs."""
+    focus: tuple[str, ...]
+    """Layers the map opens on (see :func:`geo_app.maps.planning.planning_map`)."""
+    legend_title_key: str
+    title_key: str
+    focus_share: float = 0.96
+
+
+def show_planning_map(
+    panel: PlanningMapPanel,
+    views: Sequence[LayerView],
+    basemap_name: str,
+    cache_key: tuple,
+    lang: str,
+) -> None:
+    """A planning page's map: cached drawing with the chosen basemap, then the export buttons."""
+    from geo_app.app import frame as ui
+    from geo_app.maps import planning as maps_planning
+
+    choice = basemap_choice(basemap_name, lang)
+    assets = ui.leaflet_base_url()
+    ui.show_map(
+        lambda: maps_planning.planning_map(
+            views,
+            lang=lang,
+            basemap=choice,
+            assets=assets,
+            focus=panel.focus,
+            legend_title_key=panel.legend_title_key,
+            focus_share=panel.focus_share,
+        ),
+        height=maps.MAP_HEIGHT,
+        key=panel.key,
+        cache_key=(*cache_key, basemap_name),
+    )
+    focus = [v for v in views if v.name in panel.focus]
+    export_buttons(
+        views,
+        lang,
+        panel.key,
+        t(panel.title_key, lang),
+        lambda name: maps_planning.layer_title(name, lang),
+        maps.focus_bounds(focus or views, share=panel.focus_share),
+    )
