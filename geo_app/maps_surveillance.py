@@ -28,6 +28,7 @@ import pandas as pd
 from analysis.surveillance import SurveillanceResult
 from geo_app import maps
 from geo_app.i18n import normalise_lang, t
+from geo_app.map_popups import popup_label
 from geo_app.workflows import analysed_cameras, surveillance_table
 
 BLIND_SPOT_COLOUR = "#e31a1c"
@@ -116,7 +117,7 @@ def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.Lay
     style = LAYER_STYLES[name]
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
-    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    gdf, dropped = maps.drawable(gdf)
     fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
     shown = surveillance_table(pd.DataFrame(gdf[fields]), lang) if fields else pd.DataFrame()
     columns: dict[str, list[str]] = {_TIP: _tooltips(name, gdf, lang)}
@@ -125,7 +126,10 @@ def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.Lay
             html.escape(t("common.empty", lang) if _missing(v) else str(v))
             for v in shown[column].tolist()
         ]
-    return maps.light_view(name, gdf, columns, shown.columns, style, _SIMPLIFY_DEG)
+    headers = [popup_label(c, lang) for c in shown.columns]
+    view = maps.light_view(name, gdf, columns, headers, style, _SIMPLIFY_DEG)
+    view.dropped += dropped
+    return view
 
 
 def surveillance_frames(

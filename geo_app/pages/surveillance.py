@@ -353,6 +353,7 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_views(info.key, params, lang)
+    map_widgets.map_notes(views, lang, lambda name: maps_surveillance.layer_title(name, lang))
     choice = map_widgets.basemap_choice(basemap, lang)
     ui.show_map(
         lambda: maps_surveillance.surveillance_map(views, lang=lang, basemap=choice, assets=assets),
