@@ -255,3 +255,81 @@ def test_site_selection_on_the_demo_network(demo_project_path, tmp_path):
     loads = hub.chosen_sites["shortfall_taken_m2"]
     assert (loads <= hub.chosen_sites["usable_area_m2"] + 1e-6).all()
     assert "network" in set(hub.assignments["method"])
+
+
+# -- unserved reasons cite the distance the model used (issue 25, item 5) ----------------------
+def test_unserved_reason_cites_the_estimate_the_model_used(old_district):
+    selection = run_site_selection(Project.open(old_district), "hub", candidates=["boiler_rooms"])
+    (zh,) = selection.unserved["reason_zh"]
+    (en,) = selection.unserved["reason_en"]
+    walk = np.hypot(2900, 100) * 1.3  # D (3000, 0) to S1 (100, 100), no network: x 1.3
+    assert f"按直线距离 × 1.3 估算约 {walk:.0f} 米" in zh and "没有可用的步行路网" in zh
+    assert f"about {walk:.0f} m away by the straight line x 1.3 estimate" in en
+
+
+def test_unserved_reasons_cite_the_walk_on_the_demo_network(demo_project_path):
+    """道外区's hub run on the demo's walking network: each community with no site in reach
+    is told the walk to the nearest site, measured independently here, not the straight line."""
+    import re
+
+    from analysis.cost_matrix import cost_matrix
+    from geo_app.site_selection.reasons import nearest_site_m
+    from geo_app.site_selection.run import SiteOptions as Options
+    from geo_app.site_selection.run import _settle, gather_candidates, gather_demand
+    from geo_app.workflows import project_network
+
+    project = Project.open(demo_project_path)
+    both = ["boiler_rooms", "candidate_sites"]
+    selection = run_site_selection(project, "hub", candidates=both, district="道外区")
+    plan = _settle(project, "hub", Options(candidates=both, district="道外区"))
+    demand, sites = gather_demand(project, plan), gather_candidates(project, plan)
+    walks = cost_matrix(project_network(project), demand, sites, None).cost.toarray()
+    straight = nearest_site_m(demand, sites)
+    far = selection.unserved[selection.unserved["reason"] == "no_site_in_reach"]
+    assert len(far) >= 1
+    ids = demand["community_id"].astype(str).tolist()
+    for row in far.itertuples():
+        i = ids.index(str(row.community_id))
+        walk = walks[i][walks[i] > 0].min()
+        assert walk > 500 and walk > straight[i]
+        assert f"沿步行路网约 {walk:.0f} 米" in row.reason_zh, row.reason_zh
+        assert f"{walk:.0f} m away on foot along the network" in row.reason_en
+        assert not re.search(rf"直线约 {straight[i]:.0f} 米,超出", row.reason_zh)
+
+
+@pytest.mark.parametrize(
+    ("method", "nearest", "straight", "zh", "en"),
+    [
+        (
+            "network",
+            760.0,
+            420.0,
+            "直线约 420 米,但沿步行路网约 760 米",
+            "420 m away in a straight",
+        ),
+        (
+            "network",
+            1200.0,
+            900.0,
+            "沿步行路网约 1200 米,超出步行距离 500 米",
+            "1200 m away on foot",
+        ),
+        ("euclidean_detour", 1170.0, 900.0, "按直线距离 × 1.3 估算约 1170 米", "x 1.3 estimate"),
+        (None, np.inf, 300.0, "直线约 300 米,但步行路网上走不到", "no walk along the network"),
+    ],
+)
+def test_no_site_reasons_by_how_the_model_measured(method, nearest, straight, zh, en):
+    import scipy.sparse as sp
+
+    from analysis.unserved import UnservedFacts, explain_unserved
+
+    facts = UnservedFacts(
+        cost=sp.csr_matrix((1, 1)),
+        distance_m=500.0,
+        nearest_m=np.array([nearest]),
+        nearest_method=np.array([method], dtype=object),
+        straight_m=np.array([straight]),
+    )
+    table = explain_unserved(np.array([0]), ["no_site_in_reach"], facts)
+    assert table["reason"][0] == "no_site_in_reach"
+    assert zh in table["reason_zh"][0] and en in table["reason_en"][0]
