@@ -78,8 +78,7 @@ REASON_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     NO_SITE: (
         "最近的候选用房约 {nearest:.0f} 米,超出步行距离 {limit:.0f} 米",
-        "the nearest candidate site is about {nearest:.0f} m away, beyond the {limit:.0f} m "
-        "walk",
+        "the nearest candidate site is about {nearest:.0f} m away, beyond the {limit:.0f} m walk",
     ),
     OTHER_STREET: (
         "步行 {limit:.0f} 米内有 {n} 处用房,但都在其他街道(第十三条:中心服务站由街道设立,"
