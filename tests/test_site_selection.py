@@ -333,3 +333,41 @@ def test_no_site_reasons_by_how_the_model_measured(method, nearest, straight, zh
     table = explain_unserved(np.array([0]), ["no_site_in_reach"], facts)
     assert table["reason"][0] == "no_site_in_reach"
     assert zh in table["reason_zh"][0] and en in table["reason_en"][0]
+
+
+# -- the p-median warns when its walks exceed the walking distance (issue 25, item 5) ------------
+def test_p_median_warns_when_walks_exceed_the_walking_distance(old_district):
+    from geo_app.site_selection.walking import selection_walk_check, walk_warning
+
+    project = Project.open(old_district)
+    median = run_site_selection(project, "p-median", candidates=["boiler_rooms"], p=1)
+    walk_d = np.hypot(2900, 100) * 1.3  # D walks 3.8 km to S1; A, B, C 184 m each
+    mean = (np.hypot(100, 100) * 1.3 * 2400 + walk_d * 500) / 2900
+    check = selection_walk_check(median)
+    assert check.mean_m == pytest.approx(mean, abs=0.5) and check.limit_m == 500.0
+    assert (check.beyond, check.communities) == (1, 4)
+    assert check.beyond_share == pytest.approx(500 / 2900)
+    assert median.summary["beyond_distance_communities"] == 1
+    assert median.summary["beyond_distance_share"] == pytest.approx(500 / 2900)
+    zh, en = walk_warning(median, "zh"), walk_warning(median, "en")
+    assert zh.startswith(f"平均步行 {check.mean_m:,.0f} 米,超出 500 米的步行距离(生活圈)")
+    assert f"最远 {walk_d:,.0f} 米" in zh and "p 中位模型只求总步行最短" in zh
+    assert f"The average walk is {check.mean_m:,.0f} m, beyond the 500 m walking distance" in en
+    assert median.warnings == [f"{zh} / {en}"]
+    cover = run_site_selection(project, "set-cover", candidates=["boiler_rooms"])
+    assert cover.warnings == [] and cover.summary["beyond_distance_communities"] == 0
+
+
+def test_p_median_walk_warning_in_the_cli_and_the_report(old_district, tmp_path, capsys):
+    from geo_app.reports.context import build_report_context
+
+    out = tmp_path / "median.gpkg"
+    args = ["site-select", str(old_district), "--model", "p-median", "--p", "1"]
+    assert main([*args, "--scenario", "中位", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "注意 / warning: 平均步行" in printed and "The average walk is" in printed
+    for lang, start in (("zh", "平均步行"), ("en", "The average walk is")):
+        context = build_report_context(Project.open(old_district), "道里区", "中位", lang)
+        assert any(note.startswith(start) for note in context.notes), context.notes
+    assert main([*args[:3], "set-cover", "--out", str(tmp_path / "cover.gpkg")]) == 0
+    assert "注意 / warning" not in capsys.readouterr().out
