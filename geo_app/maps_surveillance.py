@@ -67,6 +67,7 @@ POPUP_FIELDS: dict[str, tuple[str, ...]] = {
     "cameras_working": ("camera_id", "kind", "status", "bearing_deg", "fov_deg", "range_m"),
     "cameras_broken": ("rank", "camera_id", "kind", "gain_length_m", "gain_area_m2"),
     "suggested_cameras": (
+        "install_rank",
         "camera_id",
         "kind",
         "bearing_deg",
@@ -75,6 +76,7 @@ POPUP_FIELDS: dict[str, tuple[str, ...]] = {
         "source",
         "new_length_m",
         "new_area_m2",
+        "covered_share_after",
     ),
 }
 """Columns shown in the popup of each layer, in order."""
