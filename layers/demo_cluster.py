@@ -160,8 +160,7 @@ def _stations(rng, quarters: pd.DataFrame, fac: pd.DataFrame) -> pd.DataFrame:
             }
         )
     keep = ~(
-        fac["community_id"].isin(set(quarters["community_id"]))
-        & (fac["kind"] == "public_housing")
+        fac["community_id"].isin(set(quarters["community_id"])) & (fac["kind"] == "public_housing")
     )
     return pd.concat([fac[keep], pd.DataFrame(rows, columns=fac.columns)], ignore_index=True)
 
