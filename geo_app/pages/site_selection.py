@@ -31,6 +31,7 @@ from geo_app import map_widgets, maps, maps_planning, site_selection, state, ui,
 from geo_app.formatting import local_time
 from geo_app.i18n import layer_label, t
 from geo_app.project import Project, ProjectError
+from geo_app.site_selection.walking import walk_warning
 from layers.errors import PlannerError
 
 LAST_RUN = "site_selection_last_run"
@@ -309,6 +310,9 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         st.warning(t("site_selection.no_network", lang), icon=":material/warning:")
     st.caption(t(f"site_selection.demand_{'hub' if selection.model == 'hub' else 'all'}", lang))
     _metrics(selection, lang)
+    walks = walk_warning(selection, lang)  # p-median: walks beyond the walking distance
+    if walks:
+        st.warning(walks, icon=":material/directions_walk:")
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("site_selection.map_title", lang))
