@@ -2,8 +2,10 @@
 
 Every model (set cover, maximal cover, p-median, the Art. 13 hub) leaves some communities
 without a site. :func:`explain_unserved` gives each one a reason code and a sentence in Chinese
-and English with the numbers behind it: how far the nearest candidate is, that the sites in
-reach lie in another street (the same-street rule of Art. 13), that they are too small for the
+and English with the numbers behind it: how far the nearest candidate is (by the distance the
+model used: the walk along the network, or the straight-line estimate when there is no
+network; the straight line too when it is short and the walk is not), that the sites in reach
+lie in another street (the same-street rule of Art. 13), that they are too small for the
 shortfall or their area went to other communities, or that the ``p`` sites went to communities
 with more households.
 
@@ -14,9 +16,9 @@ Examples
 --------
 >>> import numpy as np, scipy.sparse as sp
 >>> facts = UnservedFacts(cost=sp.csr_matrix((1, 1)), distance_m=500.0,
-...                       nearest_m=np.array([820.0]))
+...                       nearest_m=np.array([820.0]), nearest_method=np.array(["network"]))
 >>> explain_unserved(np.array([0]), ["no_site_in_reach"], facts)["reason_zh"][0]
-'最近的候选用房直线约 820 米,超出步行距离 500 米'
+'最近的候选用房沿步行路网约 820 米,超出步行距离 500 米'
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.distances import DEFAULT_DETOUR
+
 NO_CANDIDATE = "no_candidate_in_area"
 NO_SITE = "no_site_in_reach"
 OTHER_STREET = "other_street"
@@ -36,6 +40,14 @@ AREA_TAKEN = "area_taken_by_others"
 NOT_CHOSEN = "not_covered"
 NO_SITE_BY_WALK = "no_site_in_reach/walk"
 """Text variant of :data:`NO_SITE`: near in a straight line, too far on foot."""
+NO_SITE_ON_FOOT = "no_site_in_reach/network"
+"""Text variant of :data:`NO_SITE`: the walk along the network, as the model measured it."""
+NO_SITE_ESTIMATE = "no_site_in_reach/estimate"
+"""Text variant of :data:`NO_SITE`: the straight-line estimate the model used (no network)."""
+NO_SITE_UNREACHABLE = "no_site_in_reach/unreachable"
+"""Text variant of :data:`NO_SITE`: no walk along the network reaches a site at all."""
+DETOUR = DEFAULT_DETOUR
+"""Detour factor of the straight-line estimate (:data:`analysis.distances.DEFAULT_DETOUR`)."""
 
 REASON_TEMPLATES: dict[str, tuple[str, str]] = {
     NO_CANDIDATE: (
@@ -43,14 +55,30 @@ REASON_TEMPLATES: dict[str, tuple[str, str]] = {
         "there is no candidate site in the chosen area",
     ),
     NO_SITE_BY_WALK: (
-        "最近的候选用房直线约 {nearest:.0f} 米,但沿路网步行超过 {limit:.0f} 米",
-        "the nearest candidate site is about {nearest:.0f} m away in a straight line, but more "
-        "than {limit:.0f} m on foot along the network",
+        "最近的候选用房直线约 {straight:.0f} 米,但沿步行路网约 {nearest:.0f} 米,超出步行距离 "
+        "{limit:.0f} 米",
+        "the nearest candidate site is about {straight:.0f} m away in a straight line, but "
+        "{nearest:.0f} m on foot along the network, beyond the {limit:.0f} m walk",
+    ),
+    NO_SITE_ON_FOOT: (
+        "最近的候选用房沿步行路网约 {nearest:.0f} 米,超出步行距离 {limit:.0f} 米",
+        "the nearest candidate site is about {nearest:.0f} m away on foot along the network, "
+        "beyond the {limit:.0f} m walk",
+    ),
+    NO_SITE_ESTIMATE: (
+        "最近的候选用房按直线距离 × {detour:g} 估算约 {nearest:.0f} 米(没有可用的步行路网),"
+        "超出步行距离 {limit:.0f} 米",
+        "the nearest candidate site is about {nearest:.0f} m away by the straight line x "
+        "{detour:g} estimate (no usable walking network), beyond the {limit:.0f} m walk",
+    ),
+    NO_SITE_UNREACHABLE: (
+        "最近的候选用房直线约 {straight:.0f} 米,但步行路网上走不到(路网在此不连通,请检查路网)",
+        "the nearest candidate site is about {straight:.0f} m away in a straight line, but no "
+        "walk along the network reaches it (the network is not connected here: check it)",
     ),
     NO_SITE: (
-        "最近的候选用房直线约 {nearest:.0f} 米,超出步行距离 {limit:.0f} 米",
-        "the nearest candidate site is about {nearest:.0f} m away in a straight line, beyond "
-        "the {limit:.0f} m walk",
+        "最近的候选用房约 {nearest:.0f} 米,超出步行距离 {limit:.0f} 米",
+        "the nearest candidate site is about {nearest:.0f} m away, beyond the {limit:.0f} m walk",
     ),
     OTHER_STREET: (
         "步行 {limit:.0f} 米内有 {n} 处用房,但都在其他街道(第十三条:中心服务站由街道设立,"
@@ -83,15 +111,19 @@ class UnservedFacts:
     """What the reasons are read from (rows = demand communities, columns = candidate sites).
 
     ``cost`` holds the walking distances within ``distance_m`` (any street); ``nearest_m`` the
-    straight-line distance of each row to the nearest site (NaN without sites). For the hub
-    model ``site_area``, ``shortfall`` and ``site_load`` (area given to served communities);
-    with the same-street rule ``row_groups`` / ``col_groups`` (street codes); ``p`` for the
-    models with a fixed number of sites.
+    distance of each row to the nearest site as the model measures it (inf when none can be
+    reached), ``nearest_method`` how (``network`` / ``euclidean_detour`` per row; None when not
+    known) and ``straight_m`` the straight-line distance (inf without sites; None when not
+    known). For the hub model ``site_area``, ``shortfall`` and ``site_load`` (area given to
+    served communities); with the same-street rule ``row_groups`` / ``col_groups`` (street
+    codes); ``p`` for the models with a fixed number of sites.
     """
 
     cost: sp.csr_matrix
     distance_m: float
     nearest_m: np.ndarray
+    nearest_method: np.ndarray | None = None
+    straight_m: np.ndarray | None = None
     site_area: np.ndarray | None = None
     shortfall: np.ndarray | None = None
     site_load: np.ndarray | None = None
@@ -121,13 +153,26 @@ def _area_reason(facts: UnservedFacts, row: int, allowed: np.ndarray) -> tuple[s
     return AREA_TAKEN, {"n": len(allowed), "left": max(left, 0.0), "need": need}
 
 
+def _no_site(facts: UnservedFacts, row: int) -> dict:
+    """The numbers of :data:`NO_SITE`: the model's distance, how measured, the straight line."""
+    method = None if facts.nearest_method is None else facts.nearest_method[row]
+    straight = np.inf if facts.straight_m is None else float(facts.straight_m[row])
+    return {
+        "nearest": float(facts.nearest_m[row]),
+        "straight": straight,
+        "method": None if method is None or method != method else str(method),
+        "detour": DETOUR,
+    }
+
+
 def _one(facts: UnservedFacts, row: int, code: str) -> tuple[str, dict]:
     values: dict = {"limit": facts.distance_m}
-    if not np.isfinite(facts.nearest_m[row]):
+    known = facts.straight_m if facts.straight_m is not None else facts.nearest_m
+    if not np.isfinite(known[row]):
         return NO_CANDIDATE, values
     reach, allowed = _reach(facts, row)
     if not len(reach):
-        return NO_SITE, {**values, "nearest": float(facts.nearest_m[row])}
+        return NO_SITE, {**values, **_no_site(facts, row)}
     if not len(allowed):
         return OTHER_STREET, {**values, "n": len(reach)}
     if facts.site_area is not None and facts.shortfall is not None:
@@ -144,9 +189,18 @@ def reason_text(code: str, lang: str, **values: object) -> str:
 
 
 def _text_key(reason: str, values: dict) -> str:
-    if reason == NO_SITE and values.get("nearest", np.inf) <= values["limit"]:
-        return NO_SITE_BY_WALK
-    return reason
+    """The sentence of a reason: for :data:`NO_SITE`, by the distance the model used."""
+    if reason != NO_SITE:
+        return reason
+    if not np.isfinite(values["nearest"]):  # sites exist (straight line), none reached on foot
+        return NO_SITE_UNREACHABLE
+    method = values.get("method")
+    if method == "euclidean_detour":
+        return NO_SITE_ESTIMATE
+    if method == "network":
+        near = values.get("straight", np.inf) <= values["limit"]
+        return NO_SITE_BY_WALK if near else NO_SITE_ON_FOOT
+    return NO_SITE  # how the distance was measured is not known: no claim about it
 
 
 def explain_unserved(rows: np.ndarray, codes: Sequence[str], facts: UnservedFacts) -> pd.DataFrame:

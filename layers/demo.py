@@ -18,6 +18,10 @@ data"``. They are shaped so that every analysis has something to find:
   Art. 11;
 - idle boiler rooms (Art. 13) concentrated in the old areas; candidate sites with the offer
   types of Art. 10 and 13;
+- an old-district cluster in 道外区 (:mod:`layers.demo_cluster`): four small old committees,
+  each with a station short of Art. 11's 300 m2, around one idle boiler room of the district
+  housing bureau that can hold all four shortfalls: Art. 13's central station radiating to its
+  neighbours;
 - public spaces, buildings and cameras (some broken, Art. 20) in the scattered communities;
 - a walking network (jittered grid, osmnx layout: ``network_nodes``/``network_edges``): 120 m
   over the core of 道里, 南岗, 道外 and 香坊, 200 m over the other built-up places, joined by
@@ -54,6 +58,7 @@ from layers.demo_base import (
     unique_names,
     voronoi_cells,
 )
+from layers.demo_cluster import old_district_cluster
 from layers.demo_network import walking_network
 from layers.demo_places import scattered_details
 from layers.districts import CORE_DISTRICTS, OUTER_DISTRICTS, load_districts
@@ -103,6 +108,24 @@ def build_demo_layers(seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
     )
     nodes, edges = walking_network(rng, dm, places.to_numpy())
     communities, facilities, ratings = _rule_data(seed, communities, facilities)
+    cluster = old_district_cluster(  # Art. 13: one hub for several small old committees
+        seed,
+        {
+            "communities": communities,
+            "facilities": facilities,
+            "boiler_rooms": boiler_rooms,
+            "public_spaces": spaces,
+            "cameras": cameras,
+            "buildings": buildings,
+            "ratings": ratings,
+        },
+    )
+    communities, facilities, boiler_rooms = (
+        cluster[n] for n in ("communities", "facilities", "boiler_rooms")
+    )
+    spaces, cameras, buildings, ratings = (
+        cluster[n] for n in ("public_spaces", "cameras", "buildings", "ratings")
+    )
 
     metric = {
         "streets": streets,

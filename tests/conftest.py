@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# A page's unexpected error shows a message to planners; in the tests it keeps its traceback
+# (AppTest's ``at.exception``, the browser page) so that a bug fails the test.
+os.environ.setdefault("GEO_APP_SHOW_TRACEBACKS", "1")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 """``../shared`` beside the repository: real data (OSM extract, benchmarks), read-only."""

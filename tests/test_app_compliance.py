@@ -203,7 +203,8 @@ def test_english_popups(small_result):
     shapes = with_geometry(small_result.communities, small_layers()["communities"])
     view, _ = maps_thematic.prepare_shortfall(shapes, "en")
     labels = [html.unescape(label) for label in view.labels]
-    assert "shortfall (m2)" in labels and "article" in labels
+    # popup labels read as labels, not as field names (issue 25, item 4)
+    assert "Shortfall (m2)" in labels and "Article" in labels and "District" in labels
     tips = [f["properties"]["_tip"] for f in view.geojson["features"]]
     assert "丙社区: shortfall (m2) 200 m2" in tips
 

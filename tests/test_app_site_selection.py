@@ -138,7 +138,11 @@ def test_site_summary_groups_the_assignments_by_site(hub_selection):
         "社区编号": ["D"],
         "名称": ["丁社区"],
         "户数": [500],
-        "原因": ["最近的候选用房直线约 2912 米,超出步行距离 500 米"],  # was 步行距离内没有可用用房
+        # the distance the model used (no network: straight line x 1.3), not the 2912 m line
+        "原因": [
+            f"最近的候选用房按直线距离 × 1.3 估算约 {_walk('D'):.0f} 米(没有可用的步行路网),"
+            "超出步行距离 500 米"
+        ],
     }
 
 
@@ -212,7 +216,12 @@ def test_models_on_the_hand_made_district(old_district, monkeypatch):
     sites = at.tabs[0].dataframe[0].value
     assert sites["服务的社区"].tolist() == ["甲社区、乙社区、丙社区"]
     reasons = at.tabs[2].dataframe[0].value["原因"].tolist()  # the obstacle with its numbers
-    assert reasons == ["最近的候选用房直线约 2912 米,超出步行距离 500 米"]
+    # the distance the model used: no network, so straight line x 1.3 (not the 2912 m line)
+    assert reasons == [
+        f"最近的候选用房按直线距离 × 1.3 估算约 {_walk('D'):.0f} 米(没有可用的步行路网),"
+        "超出步行距离 500 米"
+    ]
+    assert not any("平均步行" in w.value for w in at.warning)  # the hub walks within 500 m
 
     # same street needs the streets layer: a message, no traceback
     at.checkbox(key="site_same_street").check()
@@ -233,6 +242,10 @@ def test_models_on_the_hand_made_district(old_district, monkeypatch):
     assert at.tabs[0].dataframe[0].value["用房编号"].tolist() == ["S1"]
     mean = sum(_walk(c) * HOUSEHOLDS[c] for c in "ABCD") / 2900
     assert metrics["平均步行距离(米)"] == f"{mean:.0f}"
+    # the p-median has no walking limit: the page warns that the average is beyond 500 m
+    (walks,) = [w.value for w in at.warning if "平均步行" in w.value]
+    assert walks.startswith(f"平均步行 {mean:,.0f} 米,超出 500 米的步行距离")
+    assert "1/4 个社区(17% 的户数)步行超过 500 米" in walks
 
 
 def test_page_on_the_demo_project(demo_project_path, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 from streamlit.testing.v1 import AppTest
 
-from analysis.surveillance import CameraSpec
+from analysis.surveillance import CameraSpec, coverage_after
 from geo_app import workflows
 from geo_app.app.pages import PAGES
 from geo_app.cli import main
@@ -357,8 +357,23 @@ def test_run_for_pingfang_shows_the_workflow_numbers(demo_project_path, monkeypa
         result.by_community["covered_length_m"].sum(), abs=1.0
     )
     suggested = _tab_table(at, 2)
-    assert len(suggested) == result.placement.n_cameras
+    n = result.placement.n_cameras
+    assert len(suggested) == n
+    assert suggested["安装顺序"].tolist() == list(range(1, n + 1))  # ranked, install order
     assert at.get("download_button")  # the result GeoPackage can be downloaded
+    # the budget slider: the first k cameras and the coverage they reach
+    budget = at.slider(key="surveillance_budget")
+    assert (budget.min, budget.max, budget.value) == (1, n, n)
+    k = max(1, n // 3)
+    budget.set_value(k).run()
+    assert not at.exception
+    assert len(_tab_table(at, 2)) == k
+    ranked = result.placement.cameras
+    after = coverage_after(ranked, totals, k)
+    text = next(i.value for i in at.info if i.value.startswith(f"先装前 {k} 台"))
+    assert f"{totals['covered_share']:.1%} → {after['covered_share']:.1%}" in text
+    assert f"全部 {n} 台装完" in text
+    at.slider(key="surveillance_budget").set_value(n).run()
 
     # a rerun and a language switch reuse the cached result
     calls = []

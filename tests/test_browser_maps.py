@@ -6,7 +6,9 @@ One app server on the demo project for all tests:
   after a click or with Ctrl);
 * the 导出地图 PNG button downloads a PNG file;
 * the offline basemap draws the project's streets with every non-local request blocked;
-* the shortfall legend is the same (texts and colours) on the compliance and compare pages.
+* the shortfall legend is the same (texts and colours) on the compliance and compare pages;
+* a click on a community of the compliance map opens the community's popup (its verdict and
+  shortfall), not the district's under it, and enables wheel zoom (issue 25, item 4).
 
 Screenshots are saved to /tmp (``geo_app_maps_*.png``).
 """
@@ -18,7 +20,11 @@ from pathlib import Path
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, map_frame, streamlit_server
 
+from analysis.distances import representative_points
 from geo_app.maps.basemap import BASE_COLOURS
+from geo_app.maps.legend import area_text
+from geo_app.project import Project
+from geo_app.workflows import project_compliance
 
 pytestmark = BROWSER_MARKS
 
@@ -149,3 +155,70 @@ def test_shortfall_legend_is_the_same_on_compliance_and_compare(app_url):
     assert on_compliance == on_compare
     assert "≥ 200 平方米" in on_compliance["text"]
     assert len(on_compliance["swatches"]) == 6
+
+
+@pytest.fixture(scope="module")
+def short_community(demo_project_path) -> dict:
+    """A 道外区 community below the standard: its name, shortfall and a point inside it."""
+    project = Project.open(demo_project_path)
+    table = project_compliance(project).communities
+    below = table[(table["district_code"] == "230104") & (table["status"] == "below")]
+    below = below.sort_values("shortfall_m2", ascending=False)
+    row = below.iloc[0]
+    communities = project.layer("communities")
+    shape = communities[communities["community_id"] == row["community_id"]]
+    point = representative_points(shape.to_crs("EPSG:4326")).iloc[0]
+    return {"name": row["name"], "shortfall": row["shortfall_m2"], "lat": point.y, "lon": point.x}
+
+
+CENTRE_ON = """([lat, lon]) => {
+    window.map.setView([lat, lon], 15, {animate: false});
+    const box = window.map.getContainer().getBoundingClientRect();
+    const pt = window.map.latLngToContainerPoint([lat, lon]);
+    return {x: box.left + pt.x, y: box.top + pt.y};
+}"""
+
+
+def _point_on_page(page, frame, where: dict) -> tuple[float, float]:
+    """Centre the map on ``where`` and return its position on the page (pixels)."""
+    iframe = page.locator("iframe[title*='st_folium']").first
+    iframe.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    inside = frame.evaluate(CENTRE_ON, [where["lat"], where["lon"]])
+    page.wait_for_timeout(1200)
+    box = iframe.bounding_box()
+    return box["x"] + inside["x"], box["y"] + inside["y"]
+
+
+def test_click_on_a_community_opens_its_verdict_not_the_district(app_url, short_community):
+    with chromium_page(1400, 1000) as page:
+        frame = _open_map(page, app_url, "compliance")
+        x, y = _point_on_page(page, frame, short_community)
+        page.mouse.click(x, y)
+        popup = frame.wait_for_selector(".leaflet-popup-content", timeout=30_000).inner_text()
+        page.screenshot(path=str(SHOTS / "geo_app_maps_popup.png"))
+    assert short_community["name"] in popup
+    assert "状态" in popup and "未达标" in popup
+    assert area_text(float(short_community["shortfall"]), "zh") in popup  # e.g. 1,223.1 平方米
+    assert "区县类别" not in popup  # not the district's popup
+
+
+def test_wheel_zooms_after_a_click_on_a_feature(app_url, short_community):
+    with chromium_page(1400, 1000) as page:
+        frame = _open_map(page, app_url, "compliance")
+        x, y = _point_on_page(page, frame, short_community)
+        page.mouse.move(x, y + 120)  # below the point: the popup opens above it
+        zoom_before = frame.evaluate("() => window.map.getZoom()")
+        page.mouse.wheel(0, -300)  # before any click: scrolls the page, the map keeps its zoom
+        page.wait_for_timeout(800)
+        assert frame.evaluate("() => window.map.getZoom()") == zoom_before
+        x, y = _point_on_page(page, frame, short_community)  # the page has scrolled
+        page.mouse.click(x, y)  # on the community (a feature, not the map's background)
+        frame.wait_for_selector(".leaflet-popup-content", timeout=30_000)
+        page.mouse.move(x, y + 120)
+        for _ in range(2):
+            page.mouse.wheel(0, -300)
+            page.wait_for_timeout(500)
+        page.wait_for_timeout(800)
+        zoom_after = frame.evaluate("() => window.map.getZoom()")
+    assert zoom_after > zoom_before

@@ -461,3 +461,57 @@ def test_cli_demo(tmp_path, capsys, demo_layers):
         demo_layers["communities"]["name"]
     )
     assert len(project.layer("districts")) == 18
+
+
+# -- the old-district cluster of Art. 13 (issue 25, item 5) -------------------------------------
+def test_demo_holds_an_old_district_cluster_around_one_boiler_room(demo_layers):
+    from layers.demo_cluster import HUB_SITE_ID, PIECES, STANDARD_M2
+
+    comm = demo_layers["communities"]
+    boilers = demo_layers["boiler_rooms"]
+    (hub,) = boilers[boilers["site_id"] == HUB_SITE_ID].itertuples()
+    assert hub.idle and hub.owner_type == "government"  # Art. 13: given free
+    metric = comm.to_crs("EPSG:4551")
+    site = gpd.GeoSeries([hub.geometry], crs=comm.crs).to_crs("EPSG:4551").iloc[0]
+    near = metric[metric.geometry.distance(site) < 30.0]  # the quarters meet at the site
+    assert len(near) == PIECES
+    assert set(near["district_code"]) == {"230104"} and near["street_code"].nunique() == 1
+    assert set(near["era"]) == {"old"} and set(near["kind"]) == {"urban"}
+    stations = demo_layers["facilities"]
+    stations = stations[
+        stations["community_id"].isin(set(near["community_id"]))
+        & stations["kind"].isin(["community_station", "public_housing"])
+    ]
+    assert (stations.groupby("community_id").size() == 1).all()  # one small station each
+    assert (stations["usable_area_m2"] < STANDARD_M2).all()
+    shortfall = (STANDARD_M2 - stations["usable_area_m2"]).sum()
+    assert shortfall <= hub.usable_area_m2 <= 1.3 * shortfall  # holds them all, not much more
+    # no feature points at a community that is not there
+    ids = set(comm["community_id"])
+    for name in ("facilities", "cameras", "public_spaces", "buildings", "boiler_rooms"):
+        refs = demo_layers[name]["community_id"].dropna()
+        assert set(refs) <= ids, name
+    assert set(demo_layers["ratings"]["community_id"]) == ids
+
+
+def test_hub_run_in_daowai_radiates_from_one_station_to_its_neighbours(demo_project_path):
+    """The demo output ``hub.gpkg`` (``site-select --model hub --district 道外区 --distance
+    500``): one central station serves the four old committees around it, with their
+    radiation lines, walking along the network within 500 m."""
+    from geo_app.maps import planning as maps_planning
+    from geo_app.workflows.site_selection import run_site_selection
+    from layers.demo_cluster import HUB_SITE_ID
+
+    project = Project.open(demo_project_path)
+    selection = run_site_selection(project, "hub", district="道外区", distance_m=500.0)
+    sites = selection.chosen_sites.set_index("site_id")
+    assert sites.loc[HUB_SITE_ID, "communities_served"] >= 4
+    assert sites["communities_served"].max() >= 4  # several neighbours, not one station each
+    lines = selection.radiation_lines[selection.radiation_lines["site_id"] == HUB_SITE_ID]
+    assert len(lines) == sites.loc[HUB_SITE_ID, "communities_served"]
+    assert (lines["distance_m"] <= 500).all() and set(lines["method"]) == {"network"}
+    ends = {tuple(np.round(line.coords[-1], 6)) for line in lines.geometry}
+    assert len(ends) == 1  # every line ends at the one station
+    views = maps_planning.prepare_site_selection(selection, project.layer("communities"))
+    drawn = next(v for v in views if v.name == "radiation_lines")
+    assert drawn.shown == len(selection.radiation_lines)

@@ -167,11 +167,12 @@ def test_coverage_headline_on_the_demo(demo):
     result = workflows.project_coverage(demo, "community_station", 500.0)
     headline = headlines.coverage_headline(result.communities)
     assert headline.network_communities + headline.estimate_communities == headline.communities
-    assert headline.communities == len(demo.layer("communities")) == 432
+    # 432 generated + 3 of the old-district cluster (layers.demo_cluster: one split in four)
+    assert headline.communities == len(demo.layer("communities")) == 435
     assert headline.estimate_communities == 0  # the demo network reaches every community
     assert headline.network_share == pytest.approx(headline.covered_share)
     text = headlines.coverage_headline_text(headline, "zh")
-    assert "全部 432 个社区按步行路网测得" in text
+    assert "全部 435 个社区按步行路网测得" in text
 
 
 def test_coverage_headline_mixed_says_both_counts():

@@ -73,9 +73,16 @@ def test_push_and_pull_round_trip(tmp_path, demo_url, demo_project_path) -> None
     for name in original.layers():
         a, b = original.layer(name), pulled.layer(name)
         assert len(a) == len(b), name
-        # Art. 7 dates are columns of the communities from the push on (empty: always valid)
+        # Art. 7 dates are columns of the communities from the push on (empty: always valid),
+        # and the fields an import places by location those of the point layers
         added = [c for c in b.columns if c not in a.columns]
-        assert added == (["valid_from", "valid_to"] if name == "communities" else []), name
+        expected = {
+            "communities": ["valid_from", "valid_to"],
+            "facilities": ["street_code", "district_code"],
+            "boiler_rooms": ["street_code", "district_code"],
+            "cameras": ["street_code", "district_code"],
+        }
+        assert added == expected.get(name, []), name
         assert b[added].isna().all().all(), name
         b = b[list(a.columns)]
         spatial = "geometry" in a.columns

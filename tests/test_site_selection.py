@@ -255,3 +255,119 @@ def test_site_selection_on_the_demo_network(demo_project_path, tmp_path):
     loads = hub.chosen_sites["shortfall_taken_m2"]
     assert (loads <= hub.chosen_sites["usable_area_m2"] + 1e-6).all()
     assert "network" in set(hub.assignments["method"])
+
+
+# -- unserved reasons cite the distance the model used (issue 25, item 5) ----------------------
+def test_unserved_reason_cites_the_estimate_the_model_used(old_district):
+    selection = run_site_selection(Project.open(old_district), "hub", candidates=["boiler_rooms"])
+    (zh,) = selection.unserved["reason_zh"]
+    (en,) = selection.unserved["reason_en"]
+    walk = np.hypot(2900, 100) * 1.3  # D (3000, 0) to S1 (100, 100), no network: x 1.3
+    assert f"按直线距离 × 1.3 估算约 {walk:.0f} 米" in zh and "没有可用的步行路网" in zh
+    assert f"about {walk:.0f} m away by the straight line x 1.3 estimate" in en
+
+
+def test_unserved_reasons_cite_the_walk_on_the_demo_network(demo_project_path):
+    """道外区's hub run on the demo's walking network: each community with no site in reach
+    is told the walk to the nearest site, measured independently here, not the straight line."""
+    import re
+
+    from analysis.cost_matrix import cost_matrix
+    from geo_app.workflows import project_network
+    from geo_app.workflows.site_selection.reasons import nearest_site_m
+    from geo_app.workflows.site_selection.run import SiteOptions as Options
+    from geo_app.workflows.site_selection.run import _settle, gather_candidates, gather_demand
+
+    project = Project.open(demo_project_path)
+    both = ["boiler_rooms", "candidate_sites"]
+    selection = run_site_selection(project, "hub", candidates=both, district="道外区")
+    plan = _settle(project, "hub", Options(candidates=both, district="道外区"))
+    demand, sites = gather_demand(project, plan), gather_candidates(project, plan)
+    walks = cost_matrix(project_network(project), demand, sites, None).cost.toarray()
+    straight = nearest_site_m(demand, sites)
+    far = selection.unserved[selection.unserved["reason"] == "no_site_in_reach"]
+    assert len(far) >= 1
+    ids = demand["community_id"].astype(str).tolist()
+    for row in far.itertuples():
+        i = ids.index(str(row.community_id))
+        walk = walks[i][walks[i] > 0].min()
+        assert walk > 500 and walk > straight[i]
+        assert f"沿步行路网约 {walk:.0f} 米" in row.reason_zh, row.reason_zh
+        assert f"{walk:.0f} m away on foot along the network" in row.reason_en
+        assert not re.search(rf"直线约 {straight[i]:.0f} 米,超出", row.reason_zh)
+
+
+@pytest.mark.parametrize(
+    ("method", "nearest", "straight", "zh", "en"),
+    [
+        (
+            "network",
+            760.0,
+            420.0,
+            "直线约 420 米,但沿步行路网约 760 米",
+            "420 m away in a straight",
+        ),
+        (
+            "network",
+            1200.0,
+            900.0,
+            "沿步行路网约 1200 米,超出步行距离 500 米",
+            "1200 m away on foot",
+        ),
+        ("euclidean_detour", 1170.0, 900.0, "按直线距离 × 1.3 估算约 1170 米", "x 1.3 estimate"),
+        (None, np.inf, 300.0, "直线约 300 米,但步行路网上走不到", "no walk along the network"),
+    ],
+)
+def test_no_site_reasons_by_how_the_model_measured(method, nearest, straight, zh, en):
+    import scipy.sparse as sp
+
+    from analysis.unserved import UnservedFacts, explain_unserved
+
+    facts = UnservedFacts(
+        cost=sp.csr_matrix((1, 1)),
+        distance_m=500.0,
+        nearest_m=np.array([nearest]),
+        nearest_method=np.array([method], dtype=object),
+        straight_m=np.array([straight]),
+    )
+    table = explain_unserved(np.array([0]), ["no_site_in_reach"], facts)
+    assert table["reason"][0] == "no_site_in_reach"
+    assert zh in table["reason_zh"][0] and en in table["reason_en"][0]
+
+
+# -- the p-median warns when its walks exceed the walking distance (issue 25, item 5) ------------
+def test_p_median_warns_when_walks_exceed_the_walking_distance(old_district):
+    from geo_app.workflows.site_selection.walking import selection_walk_check, walk_warning
+
+    project = Project.open(old_district)
+    median = run_site_selection(project, "p-median", candidates=["boiler_rooms"], p=1)
+    walk_d = np.hypot(2900, 100) * 1.3  # D walks 3.8 km to S1; A, B, C 184 m each
+    mean = (np.hypot(100, 100) * 1.3 * 2400 + walk_d * 500) / 2900
+    check = selection_walk_check(median)
+    assert check.mean_m == pytest.approx(mean, abs=0.5) and check.limit_m == 500.0
+    assert (check.beyond, check.communities) == (1, 4)
+    assert check.beyond_share == pytest.approx(500 / 2900)
+    assert median.summary["beyond_distance_communities"] == 1
+    assert median.summary["beyond_distance_share"] == pytest.approx(500 / 2900)
+    zh, en = walk_warning(median, "zh"), walk_warning(median, "en")
+    assert zh.startswith(f"平均步行 {check.mean_m:,.0f} 米,超出 500 米的步行距离(生活圈)")
+    assert f"最远 {walk_d:,.0f} 米" in zh and "p 中位模型只求总步行最短" in zh
+    assert f"The average walk is {check.mean_m:,.0f} m, beyond the 500 m walking distance" in en
+    assert median.warnings == [f"{zh} / {en}"]
+    cover = run_site_selection(project, "set-cover", candidates=["boiler_rooms"])
+    assert cover.warnings == [] and cover.summary["beyond_distance_communities"] == 0
+
+
+def test_p_median_walk_warning_in_the_cli_and_the_report(old_district, tmp_path, capsys):
+    from geo_app.reports.context import build_report_context
+
+    out = tmp_path / "median.gpkg"
+    args = ["site-select", str(old_district), "--model", "p-median", "--p", "1"]
+    assert main([*args, "--scenario", "中位", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "注意 / warning: 平均步行" in printed and "The average walk is" in printed
+    for lang, start in (("zh", "平均步行"), ("en", "The average walk is")):
+        context = build_report_context(Project.open(old_district), "道里区", "中位", lang)
+        assert any(note.startswith(start) for note in context.notes), context.notes
+    assert main([*args[:3], "set-cover", "--out", str(tmp_path / "cover.gpkg")]) == 0
+    assert "注意 / warning" not in capsys.readouterr().out

@@ -612,6 +612,68 @@ def test_cli_on_the_demo_project_district(demo_project_path, tmp_path):
     )
 
 
+def test_new_cameras_come_ranked_with_the_coverage_after_the_first_k(demo_project_path, tmp_path):
+    """道外区 of the demo (issue 25, item 5): the hundreds of new cameras come in install order,
+    each adding no more than the one before it (greedy), with the coverage reached after it;
+    the export carries the same columns."""
+    from analysis.surveillance import coverage_after
+    from geo_app.cli import main
+
+    out = tmp_path / "daowai.gpkg"
+    assert (
+        main(["surveillance", str(demo_project_path), "--district", "道外区", "--out", str(out)])
+        == 0
+    )
+    new = pyogrio.read_dataframe(out, layer="suggested_cameras")
+    spaces = pyogrio.read_dataframe(out, layer="surveillance_by_community", read_geometry=False)
+    n = len(new)
+    assert n > 100
+    assert new["install_rank"].tolist() == list(range(1, n + 1))
+    gain = new["gain_share"].to_numpy()
+    assert (np.diff(gain) <= 1e-12).all()  # greedy: each adds at most what the one before did
+    public_length = spaces["public_length_m"].sum()
+    public_area = spaces["public_area_m2"].sum()
+    expected = new["new_length_m"] / public_length + new["new_area_m2"] / public_area
+    assert gain == pytest.approx(expected.to_numpy(), abs=1e-9)
+    start = spaces["covered_length_m"].sum()
+    after = (start + new["new_length_m"].cumsum()) / public_length
+    assert new["covered_share_after"].to_numpy() == pytest.approx(after.to_numpy(), abs=1e-6)
+    area_after = (spaces["covered_area_m2"].sum() + new["new_area_m2"].cumsum()) / public_area
+    assert new["covered_share_area_after"].to_numpy() == pytest.approx(area_after.to_numpy())
+    assert (np.diff(new["covered_share_after"]) >= -1e-12).all()
+    totals = {
+        "public_length_m": public_length,
+        "covered_length_m": start,
+        "public_area_m2": public_area,
+        "covered_area_m2": spaces["covered_area_m2"].sum(),
+    }
+    assert coverage_after(new, totals, 0)["covered_share"] == pytest.approx(start / public_length)
+    assert coverage_after(new, totals, 10)["covered_share_area"] == pytest.approx(area_after[9])
+    assert coverage_after(new, totals, n + 5)["cameras"] == n  # at most all of them
+
+
+def test_ranking_orders_by_the_share_of_public_places_added():
+    """Two blind spots: a 40 m alley (of 100 m of lines) and a 400 m2 yard (of 10,000 m2).
+    By shares the alley (40 %) comes before the yard (4 %), though the yard adds more
+    square metres than the alley adds metres."""
+    from analysis.surveillance import PlacementOptions, rank_new_cameras, suggest_cameras
+
+    targets = spaces([line((0, 0), (40, 0)), rect(200, 0, 220, 20)])
+    candidates = gpd.GeoDataFrame(geometry=[pt(-1, 0), pt(210, -5)], crs=CRS)
+    spec = CameraSpec(kind="dome", fov_deg=360.0, range_m=60.0)
+    by_share = PlacementOptions(spec=spec, order_weights=(1 / 100, 1 / 10_000), piece_m=5.0)
+    placed = suggest_cameras(targets, candidates, None, by_share)
+    assert placed.n_cameras == 2
+    assert placed.cameras["new_length_m"].iloc[0] > 0  # the alley first
+    by_size = suggest_cameras(targets, candidates, None, PlacementOptions(spec=spec, piece_m=5.0))
+    assert by_size.cameras["new_area_m2"].iloc[0] > 0  # metres and m2 alike: the yard first
+    totals = {"public_length_m": 100.0, "covered_length_m": 0.0}
+    totals |= {"public_area_m2": 10_000.0, "covered_area_m2": 0.0}
+    ranked = rank_new_cameras(placed.cameras, totals)
+    assert ranked["gain_share"].tolist() == pytest.approx([0.4, 0.04], abs=1e-6)
+    assert ranked["covered_share_after"].tolist() == pytest.approx([0.4, 0.4], abs=1e-6)
+
+
 # --------------------------------------------------------------------------------------------
 # real buildings (OpenStreetMap extract of central Harbin)
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ spaces:
 * :mod:`.candidates`, :mod:`.placement` -- :func:`candidate_positions`,
   :func:`suggest_cameras`: fewest new cameras covering every blind spot (exact set cover with
   HiGHS, :mod:`analysis.siting`), or best coverage for a given number of cameras;
+* :mod:`.ranking` -- :func:`rank_new_cameras`: the new cameras in install order (greedy, by
+  what each adds) with the coverage reached after the first k (:func:`coverage_after`);
 * :mod:`.analyse` -- :func:`analyse_surveillance`: all of the above in one call (used by the
   CLI and the app).
 
@@ -48,6 +50,7 @@ from .coverage import (
     space_coverage,
 )
 from .placement import PlacementOptions, PlacementResult, discretise, suggest_cameras
+from .ranking import RANK_COLUMNS, coverage_after, rank_new_cameras
 from .spaces import assign_community, derive_public_spaces
 from .targets import (
     ARTICLE,
@@ -63,6 +66,7 @@ from .views import Obstacles, camera_views
 __all__ = [
     "ARTICLE",
     "COVERAGE_TARGET",
+    "RANK_COLUMNS",
     "SURVEILLANCE_CHECK",
     "WORKING_TARGET",
     "CameraSpec",
@@ -80,6 +84,7 @@ __all__ = [
     "candidate_positions",
     "candidate_views",
     "community_summary",
+    "coverage_after",
     "derive_public_spaces",
     "discretise",
     "district_summary",
@@ -88,6 +93,7 @@ __all__ = [
     "normalise_status",
     "overall_totals",
     "overlay_views",
+    "rank_new_cameras",
     "repair_list",
     "resolve_metric_crs",
     "space_coverage",

@@ -26,6 +26,7 @@ from .coverage import (
     space_coverage,
 )
 from .placement import PlacementOptions, PlacementResult, suggest_cameras
+from .ranking import rank_new_cameras
 from .spaces import assign_community, derive_public_spaces
 from .targets import COVERAGE_TARGET, WORKING_TARGET, managed
 from .views import Obstacles, camera_views
@@ -218,6 +219,14 @@ def _district_repairs(repair: gpd.GeoDataFrame, com) -> gpd.GeoDataFrame:
     return repair
 
 
+def _share_weights(totals: dict) -> tuple[float, float]:
+    """Install-order weights of a metre of line and a square metre of area: the share of the
+    public places each stands for (a camera adding 1 % of the lines counts as much as one
+    adding 1 % of the areas)."""
+    length, area = float(totals["public_length_m"]), float(totals["public_area_m2"])
+    return (1.0 / length if length > 0 else 0.0, 1.0 / area if area > 0 else 0.0)
+
+
 def _suggest(
     cov: SpaceCoverage,
     spaces: gpd.GeoDataFrame,
@@ -226,8 +235,10 @@ def _suggest(
     layers: SurveillanceLayers,
     opts: SurveillanceOptions,
     work_crs,
+    totals: dict,
 ) -> PlacementResult:
-    """New cameras for the blind spots of the communities Art. 20 binds (in ``work_crs``)."""
+    """New cameras for the blind spots of the communities Art. 20 binds (in ``work_crs``), in
+    install order by the share of the public places each adds (``totals``)."""
     spec = opts.spec or CameraSpec()
     line_src = [spaces]
     if layers.network_edges is not None and len(layers.network_edges):
@@ -248,7 +259,11 @@ def _suggest(
         keep = set(com.loc[managed(com, opts.management), "community_id"])
         targets = targets[targets["community_id"].isin(keep).to_numpy()]
     placement = PlacementOptions(
-        spec=spec, max_cameras=opts.max_cameras, piece_m=opts.piece_m, time_limit=opts.time_limit
+        spec=spec,
+        max_cameras=opts.max_cameras,
+        piece_m=opts.piece_m,
+        time_limit=opts.time_limit,
+        order_weights=_share_weights(totals),
     )
     return suggest_cameras(targets, cand, obstacles, placement, crs=work_crs)
 
@@ -280,7 +295,9 @@ def analyse_surveillance(
     :func:`derive_public_spaces` (scattered communities x walking network). Views, coverage,
     blind spots, the repair list, new camera suggestions (:func:`suggest_cameras` on the blind
     spots, candidates from :func:`candidate_positions`) and the community / district tables are
-    computed in one metric CRS and returned in the CRS of ``cameras``.
+    computed in one metric CRS and returned in the CRS of ``cameras``. The new cameras come in
+    the order to install them, each with what it adds and the coverage reached once it is in
+    (:func:`~analysis.surveillance.ranking.rank_new_cameras`).
 
     Art. 20 binds scattered residential areas: with ``management="scattered"`` (default) the
     public spaces are derived for, and new cameras proposed in, communities whose
@@ -312,10 +329,14 @@ def analyse_surveillance(
     repair = repair_list(cams_m, spaces, obstacles, crs=work_crs, views=views)
     if opts.district is not None:
         repair = _district_repairs(repair, com)
+    totals = overall_totals(
+        cov.spaces, counted if com is not None else cams_m, working_target=opts.working_target
+    )
     placement = None
     if opts.suggest:
-        placement = _suggest(cov, spaces, com, obstacles, layers, opts, work_crs)
+        placement = _suggest(cov, spaces, com, obstacles, layers, opts, work_crs, totals)
         placement = _placement_back(placement, out_crs)
+        placement.cameras = rank_new_cameras(placement.cameras, totals)  # install order
     return SurveillanceResult(
         views=back_to(views, out_crs),
         spaces=back_to(cov.spaces, out_crs),
@@ -327,9 +348,5 @@ def analyse_surveillance(
         problems=problems,
         derived_spaces=derived,
         crs=work_crs,
-        totals=overall_totals(
-            cov.spaces,
-            counted if com is not None else cams_m,
-            working_target=opts.working_target,
-        ),
+        totals=totals,
     )

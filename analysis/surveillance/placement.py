@@ -61,6 +61,12 @@ class PlacementOptions:
         A view covers a piece lying in it within this distance (metres).
     step_deg : float
         Angular step of the rays of the candidate views.
+    order_weights : (float, float)
+        What a metre of line and a square metre of area count for when the chosen cameras are
+        put in install order (greedy by marginal gain). ``(1, 1)`` counts metres and square
+        metres alike, as the solver does; ``(1 / public length, 1 / public area)`` orders by
+        the share of the public places each camera adds (what
+        :func:`~analysis.surveillance.analyse_surveillance` uses).
     """
 
     spec: CameraSpec = field(default_factory=CameraSpec)
@@ -69,6 +75,7 @@ class PlacementOptions:
     time_limit: float = 30.0
     tol_m: float = 0.01
     step_deg: float = 1.0
+    order_weights: tuple[float, float] = (1.0, 1.0)
 
     @property
     def mode(self) -> str:
@@ -235,14 +242,18 @@ class _Solution:
     stats: dict = field(default_factory=dict)
 
 
-def _solve(A: sp.csr_matrix, sizes: np.ndarray, opts: PlacementOptions) -> _Solution:
-    """Set cover or max cover of the pieces x views matrix ``A`` by :mod:`analysis.siting`."""
+def _solve(
+    A: sp.csr_matrix, sizes: np.ndarray, opts: PlacementOptions, order: np.ndarray | None = None
+) -> _Solution:
+    """Set cover or max cover of the pieces x views matrix ``A`` by :mod:`analysis.siting`;
+    the chosen views are put in greedy order of the row weights ``order`` (default ``sizes``)."""
     if opts.max_cameras is None:
         res: SitingResult = set_cover(A, 1.0, time_limit=opts.time_limit)
     else:
         p = min(int(opts.max_cameras), A.shape[1])
         res = max_cover(A, sizes, 1.0, p, time_limit=opts.time_limit)
-    chosen = np.asarray(_order_by_gain(A.tocsc(), np.asarray(res.selected), sizes), dtype=int)
+    order = sizes if order is None else order
+    chosen = np.asarray(_order_by_gain(A.tocsc(), np.asarray(res.selected), order), dtype=int)
     status = "optimal" if res.optimal else "time_limit"
     if opts.max_cameras is None:
         objective = float(len(chosen))
@@ -404,7 +415,10 @@ def suggest_cameras(
     }
     if not coverable.any():
         return finish(empty, _Solution(np.zeros(0, int), "infeasible", 0, 0, 0), stats)
-    solution = _solve(A.tocsr(), pieces["size"].to_numpy(), opts)
+    is_len = (pieces["measure"] == "length").to_numpy()
+    w_len, w_area = opts.order_weights
+    sizes = pieces["size"].to_numpy()
+    solution = _solve(A.tocsr(), sizes, opts, sizes * np.where(is_len, w_len, w_area))
     stats.update(solution.stats)
     pieces["covered"] = np.asarray(A[:, solution.chosen].sum(axis=1)).ravel() > 0
     new = _new_cameras(cand, views, A, pieces, solution.chosen, opts.spec)

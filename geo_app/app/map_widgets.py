@@ -41,39 +41,39 @@ def offline_basemap() -> basemap.OfflineBasemap:
     return _offline(state.load_info().key)
 
 
-COMMUNITY_VIEWS = frozenset(
-    {
-        "communities",
-        "covered_communities",
-        "uncovered_communities",
-        "served_communities",
-        "unserved_communities",
-        "other_communities",
-    }
-)
+COMMUNITY_VIEWS = maps_thematic.COMMUNITY_VIEWS
 """Map layers of communities whose popups show the verdict and shortfall."""
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _verdicts(key: state.FileKey, lang: str) -> dict[str, tuple[str, str]]:
+def _verdicts(key: state.FileKey, lang: str) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     try:
         result = workflows.project_compliance(Project.open(key.path))
     except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
-        return {}
-    return maps_thematic.community_verdicts(result.communities, lang)
+        return {}, {}
+    table = result.communities
+    return maps_thematic.community_verdicts(table, lang), maps_thematic.community_fills(table)
 
 
 def with_verdicts(views: Sequence[LayerView], lang: str) -> list[LayerView]:
     """``views`` whose community popups and tooltips carry the verdict (未达标 / 达标 ...) and the
-    shortfall under the project's standard (compliance cached per project file version)."""
-    verdicts = _verdicts(state.load_info().key, lang)
+    shortfall under the project's standard, and whose communities are filled by their
+    shortfall class (:func:`geo_app.maps.thematic.with_shortfall`; compliance cached per
+    project file version)."""
+    verdicts, fills = _verdicts(state.load_info().key, lang)
     if not verdicts:
         return list(views)
-    labels = maps_thematic.verdict_labels(lang)
-    return [
-        maps.with_popup_fields(v, verdicts, labels) if v.name in COMMUNITY_VIEWS else v
-        for v in views
-    ]
+    return maps_thematic.with_shortfall(views, verdicts, fills, lang)
+
+
+def map_notes(
+    views: Sequence[LayerView], lang: str, label: Callable[[str], str] | None = None
+) -> None:
+    """What the map leaves out (:func:`geo_app.maps.layer_notes`): features whose geometry cannot
+    be drawn, layers with nothing to draw, a map with nothing on it."""
+    notes = maps.layer_notes(views, lang, label)
+    if notes:
+        st.info("  \n".join(notes), icon=":material/layers_clear:")
 
 
 def basemap_select(lang: str, key: str, container=st) -> str:
@@ -157,6 +157,7 @@ def show_planning_map(
     from geo_app.app import frame as ui
     from geo_app.maps import planning as maps_planning
 
+    map_notes(views, lang, lambda name: maps_planning.layer_title(name, lang))
     choice = basemap_choice(basemap_name, lang)
     assets = ui.leaflet_base_url()
     ui.show_map(

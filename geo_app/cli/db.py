@@ -29,6 +29,7 @@ from geo_app.cli import CommandError
 from geo_app.cli._outputs import check_output
 from geo_app.project import SCENARIOS_TABLE, Project, ProjectStore, is_database_url
 from layers.community_changes import CHANGE_COLUMNS, CHANGES_LAYER
+from layers.import_rows import PLACE_FIELDS, PLACEABLE_LAYERS
 from layers.registry import REGISTRY_LAYER, empty_registry
 
 NEW_PASSWORD_ENV = "GEO_APP_NEW_PASSWORD"
@@ -167,6 +168,7 @@ def _copy_layers(
     if platform_tables:  # so that streets register, districts record Art. 7 changes at once
         for name, empty in _platform_tables().items():
             layers.setdefault(name, empty)
+        layers = _with_place_fields(layers)
     target.write_layers(layers)
     return len(names)
 
@@ -178,6 +180,23 @@ def _platform_tables() -> dict[str, pd.DataFrame]:
         CHANGES_LAYER: pd.DataFrame(columns=list(CHANGE_COLUMNS)),
         SCENARIOS_TABLE: pd.DataFrame(columns=["name", "kind", "created", "parameters", "layers"]),
     }
+
+
+def _with_place_fields(layers: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Point layers get the fields an import fills from the location (community, street,
+    district) from the push on: only the city may add fields to a platform table later."""
+    out = dict(layers)
+    for name in PLACEABLE_LAYERS:
+        frame = out.get(name)
+        if frame is None:
+            continue
+        missing = [f for f in PLACE_FIELDS if f not in frame.columns]
+        if missing:
+            frame = frame.copy()
+            for field in missing:
+                frame[field] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            out[name] = frame
+    return out
 
 
 def run_push(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from geo_app.workflows.site_selection import (
     save_site_selection,
     write_site_selection,
 )
+from geo_app.workflows.site_selection.walking import walk_warning
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,5 +96,9 @@ def run(args: argparse.Namespace) -> int:
         f"{s['unserved_communities']} 个未服务;{quality}"
     )
     print(f"{s['message']}")
+    for lang in ("zh", "en"):
+        warning = walk_warning(selection, lang)
+        if warning:
+            print(f"注意 / warning: {warning}")
     print(f"结果 / result: {out};方案 / scenario: {name}")
     return 0

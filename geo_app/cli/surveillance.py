@@ -5,7 +5,8 @@ blind spots, the repair list and suggested new cameras, and writes them to a Geo
 
     geo-app surveillance PROJECT.gpkg [--district NAME] --out RESULT.gpkg
 
-Layers written: ``camera_views``, ``blind_spots``, ``repair_list``, ``suggested_cameras``,
+Layers written: ``camera_views``, ``blind_spots``, ``repair_list``, ``suggested_cameras`` (in
+install order: ``install_rank``, what each adds, ``covered_share_after``),
 ``suggested_views``, ``uncoverable_spots`` (spatial) and the tables
 ``surveillance_by_community``, ``surveillance_by_district`` and ``camera_problems``
 (non-spatial). The project-level work is :func:`geo_app.workflows.project_surveillance` and
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from analysis.surveillance import CameraValidationError
+from analysis.surveillance import CameraValidationError, coverage_after
 from geo_app.cli import CommandError
 from geo_app.cli._outputs import add_overwrite_project_option, check_output
 from geo_app.project import Project
@@ -151,4 +152,27 @@ def _print_summary(result, out_path: Path) -> None:
             f"({pl.status}, bound {pl.bound:g}, gap {pl.gap:.1%}); uncoverable pieces "
             f"{len(pl.uncoverable)}"
         )
+    if pl is not None and pl.n_cameras:
+        print(_ranking_line(pl.cameras, t))
     print(f"结果已写入 / written: {out_path}")
+
+
+RANKING_STEPS = (1, 5, 10, 20, 50, 100, 200, 500)
+"""Numbers of new cameras the CLI reports the coverage after (those below the total)."""
+
+
+def _ranking_line(cameras, totals: dict) -> str:
+    """Coverage of public places after the first k new cameras, in install order."""
+    n = len(cameras)
+    steps = [0, *(k for k in RANKING_STEPS if k < n), n]
+
+    def shares(k: int) -> str:
+        after = coverage_after(cameras, totals, k)
+        area = after["covered_share_area"]
+        return f"{k} → {after['covered_share']:.1%}" + ("" if area != area else f" / {area:.1%}")
+
+    return (
+        "按安装顺序(新增覆盖从多到少)先装前 k 台后的长度 / 面积覆盖率 / coverage of public "
+        "lines / areas after the first k new cameras in install order: "
+        + ", ".join(shares(k) for k in steps)
+    )

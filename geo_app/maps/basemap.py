@@ -45,7 +45,15 @@ _TIANDITU_URL = (
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
     "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 )
-_TIANDITU_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图</a> 国家地理信息公共服务平台'
+_TIANDITU_ATTR = {
+    "zh": '&copy; <a href="https://www.tianditu.gov.cn/">天地图</a> 国家地理信息公共服务平台',
+    "en": '&copy; <a href="https://www.tianditu.gov.cn/">Tianditu</a> National Platform for '
+    "Common GeoSpatial Information Services",
+}
+_AMAP_ATTR = {
+    "zh": '&copy; <a href="https://www.amap.com/">高德地图</a> (GCJ-02)',
+    "en": '&copy; <a href="https://www.amap.com/">Amap</a> (GCJ-02)',
+}
 _OSM_ATTR = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
@@ -63,15 +71,25 @@ TILES: dict[str, tuple[dict, ...]] = {
     ),
     "amap": (
         {
-            "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+            "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang={lang}&size=1&scale=1"
             "&style=8&x={x}&y={y}&z={z}",
-            "attr": '&copy; <a href="https://www.amap.com/">高德地图</a> (GCJ-02)',
+            "attr": _AMAP_ATTR,
             "subdomains": "1234",
             "max_zoom": 18,
         },
     ),
 }
-"""Online tile layers (``folium.TileLayer`` arguments) of each tile basemap."""
+"""Online tile layers (``folium.TileLayer`` arguments) of each tile basemap; ``{lang}`` is the
+label language of the tiles (:data:`TILE_LANG`); an ``attr`` given as ``{lang: text}`` is the
+attribution in each UI language."""
+
+TILE_LANG: dict[str, dict[str, str]] = {
+    "amap": {"zh": "zh_cn", "en": "en"},
+    "tianditu": {"zh": "cva", "en": "eva"},
+}
+"""Label language of the tiles by UI language: Amap's ``lang`` parameter; Tianditu's
+annotation layer (``cva`` Chinese, ``eva`` English annotation). OpenStreetMap and CartoDB
+tiles carry the names as mapped (Chinese in Harbin) and have no switch."""
 
 BASEMAPS: dict[str, str] = {
     "offline": "wgs84",
@@ -106,17 +124,37 @@ def tianditu_key(parameters: Mapping | None = None) -> str | None:
     return text or None
 
 
-def tianditu_tiles(key: str) -> tuple[dict, dict]:
-    """The vector (``vec``) and annotation (``cva``) WMTS layers of Tianditu for key ``key``."""
+def tianditu_tiles(key: str, lang: str = "zh") -> tuple[dict, dict]:
+    """The vector (``vec``) and annotation WMTS layers of Tianditu for key ``key``: Chinese
+    labels (``cva``), English ones (``eva``) and attribution for ``lang="en"``."""
+    note = TILE_LANG["tianditu"]["en" if lang == "en" else "zh"]
     return tuple(
         {
             "tiles": _TIANDITU_URL.format(s="{s}", layer=layer, key=key),
-            "attr": _TIANDITU_ATTR,
+            "attr": _TIANDITU_ATTR["en" if lang == "en" else "zh"],
             "subdomains": "01234567",
             "max_zoom": 18,
         }
-        for layer in ("vec", "cva")
+        for layer in ("vec", note)
     )
+
+
+def tile_layers(choice: str, lang: str = "zh") -> tuple[dict, ...]:
+    """The ``folium.TileLayer`` arguments of tile basemap ``choice`` with labels (where the tiles
+    offer it, :data:`TILE_LANG`) and attribution in ``lang``."""
+    lang = "en" if lang == "en" else "zh"
+    code = TILE_LANG.get(choice, {}).get(lang, "")
+    out = []
+    for options in TILES.get(choice, ()):
+        attr = options.get("attr")
+        out.append(
+            {
+                **options,
+                "tiles": options["tiles"].replace("{lang}", code),
+                **({"attr": attr[lang]} if isinstance(attr, dict) else {}),
+            }
+        )
+    return tuple(out)
 
 
 def check_basemap(choice: str) -> str:
@@ -160,21 +198,33 @@ def _clip(gdf: gpd.GeoDataFrame, box: tuple[float, float, float, float] | None):
     return gdf
 
 
-def _collection(geoms: np.ndarray, tolerance: float) -> dict | None:
-    """One feature holding all ``geoms`` simplified and rounded to 1e-5 degree (about 1 m)."""
-    if not len(geoms):
+def _simple_parts(geoms: np.ndarray) -> np.ndarray:
+    """The simple parts (points, lines, polygons) of ``geoms``: multi-geometries and
+    collections unpacked to any depth (a layer may mix polygons and multipolygons)."""
+    parts = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    while len(parts) and np.isin(shapely.get_type_id(parts), (4, 5, 6, 7)).any():
+        parts = shapely.get_parts(parts)
+    return parts[~shapely.is_empty(parts)] if len(parts) else parts
+
+
+def _collection(geoms: np.ndarray, tolerance: float, dimension: int = 2) -> dict | None:
+    """One feature holding all ``geoms`` simplified and rounded to 1e-5 degree (about 1 m).
+
+    The feature is a MultiPolygon (``dimension`` 2: areas) or a MultiLineString (1: streets):
+    parts of other dimensions (a point in a buildings layer) are left out, and a geometry
+    collection is never produced (GeoJSON viewers and folium's ``get_bounds`` cannot take it).
+    """
+    parts = _simple_parts(np.asarray(geoms, dtype=object))
+    parts = parts[shapely.get_dimensions(parts) == dimension] if len(parts) else parts
+    if not len(parts):
         return None
-    geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 5))
-    whole = shapely.geometrycollections(geoms[~shapely.is_empty(geoms)])
-    single = gpd.GeoSeries([whole], crs=WGS84).explode(index_parts=False)
-    kinds = set(single.geom_type)
-    if kinds <= {"LineString"}:
-        merged = shapely.multilinestrings(single.values)
-    elif kinds <= {"Polygon"}:
-        merged = shapely.multipolygons(single.values)
-    else:
-        merged = whole
+    parts = shapely.simplify(parts, tolerance, preserve_topology=True)
+    parts = shapely.transform(parts, lambda xy: np.round(xy, 5))
+    parts = _simple_parts(parts)
+    parts = parts[shapely.get_dimensions(parts) == dimension] if len(parts) else parts
+    if not len(parts):
+        return None
+    merged = (shapely.multipolygons if dimension == 2 else shapely.multilinestrings)(parts)
     return gpd.GeoSeries([merged], crs=WGS84).__geo_interface__
 
 
@@ -218,7 +268,7 @@ def prepare_offline(
             else np.ones(len(edges), dtype=bool)
         )
         for name, keep in (("paths", ~major), ("streets", major)):
-            collection = _collection(edges.geometry.values[keep], 0.00002)
+            collection = _collection(edges.geometry.values[keep], 0.00002, dimension=1)
             if collection is not None:
                 parts[name] = collection
     return OfflineBasemap(parts)
@@ -279,9 +329,9 @@ def add_basemap(
     if choice == "tianditu":
         if not key:
             raise ValueError(t("basemap.tianditu_no_key", lang, env=TIANDITU_ENV))
-        tiles = tianditu_tiles(key)
+        tiles = tianditu_tiles(key, lang)
     else:
-        tiles = TILES.get(choice, ())
+        tiles = tile_layers(choice, lang)
     for i, options in enumerate(tiles):
         name = t(f"basemap.{choice}", lang) + ("" if i == 0 else f" ({i + 1})")
         folium.TileLayer(name=name, control=False, overlay=i > 0, **options).add_to(m)

@@ -31,11 +31,9 @@ from geo_app.maps.static import (
     scale_bar,
     shortfall_handles,
 )
-from geo_app.maps.view import COLOUR_FIELD, LayerView, focus_bounds
+from geo_app.maps.view import COLOUR_FIELD, FILL_FIELD, LayerView, focus_bounds
 from layers.crs import WGS84, metric_crs
 
-FILL_FIELD = "_fill"
-"""Feature property of the shortfall choropleth's fill (:mod:`geo_app.maps.thematic`)."""
 FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 """Export formats and their MIME types."""
 TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -99,7 +97,7 @@ def _draw_view(ax, frame: gpd.GeoDataFrame, view: LayerView, zorder: int) -> Non
         alpha = 0.75 if fill else max(style.fill_opacity, 0.0)
         if alpha > 0:
             frame.plot(ax=ax, color=colours, alpha=alpha, linewidth=0, zorder=zorder)
-        edge = "#333333" if fill else colours
+        edge = style.colour if view.filled else ("#333333" if fill else colours)
         frame.boundary.plot(
             ax=ax, color=edge, linewidth=max(style.weight * 0.4, 0.3), zorder=zorder
         )
@@ -138,11 +136,17 @@ def _handle(view: LayerView, label: str):
 
 def _legend(ax, drawn: list[tuple[LayerView, gpd.GeoDataFrame]], label, lang: str) -> None:
     handles = []
+    filled = False
     for view, frame in drawn:
-        if FILL_FIELD in frame.columns:
-            handles += shortfall_handles(lang)
-        else:
+        if FILL_FIELD not in frame.columns:
             handles.append(_handle(view, label(view.name)))
+        elif view.filled:  # communities of a layer, filled by their shortfall class
+            handles.append(_handle(view, label(view.name)))
+            filled = True
+        else:  # the shortfall choropleth itself
+            filled = True
+    if filled:
+        handles += shortfall_handles(lang)
     if handles:
         ax.legend(
             handles=handles,

@@ -99,6 +99,9 @@ MAP_HEIGHT = 480
 class WheelZoomOnClick(MacroElement):
     """Wheel zoom only once the map was clicked (until the pointer leaves it), or with Ctrl.
 
+    A click anywhere in the map counts: on the background, on a feature (a community whose
+    popup opens) or on a control.
+
     Until then a wheel turn over the map scrolls the page and a short hint says how to zoom.
     """
 
@@ -114,7 +117,11 @@ class WheelZoomOnClick(MacroElement):
                 + "z-index:1000;background:rgba(17,24,39,0.8);color:#fff;padding:3px 8px;"
                 + "border-radius:4px;font-size:12px;pointer-events:none;display:none";
             var timer = null;
-            map.on("click focus", function () { map.scrollWheelZoom.enable(); });
+            var enable = function () { map.scrollWheelZoom.enable(); };
+            map.on("focus", enable);
+            // any click inside the map counts, also on a feature (whose click Leaflet does
+            // not pass on to the map) and on a canvas layer
+            box.addEventListener("click", enable, true);
             map.on("mouseout blur", function () { map.scrollWheelZoom.disable(); });
             box.addEventListener("wheel", function (e) {
                 if (map.scrollWheelZoom.enabled()) { return; }

@@ -4,6 +4,12 @@
 each layer into a small GeoJSON dict whose only properties are a pre-escaped popup and tooltip
 (:class:`LayerView`; texts of :mod:`geo_app.maps.popups`, district and street codes shown by
 name). :mod:`geo_app.maps` draws them. No Streamlit, no folium.
+
+Every layer passes :func:`drawable` first: a GeoPackage layer of type "Unknown" (an OSM import,
+a planner's file) may hold missing or empty geometries, geometry collections and mixed types,
+which GeoJSON viewers (and folium's ``get_bounds``) cannot take. Such features are repaired
+where possible (a collection becomes its polygons, lines or points) and left out otherwise;
+:attr:`LayerView.dropped` counts them and :func:`layer_notes` says so on the page.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo_app.i18n import layer_label, t
 from geo_app.maps.popups import (
     TOOLTIP_FIELD,
     code_names,
@@ -74,10 +81,105 @@ LAYER_STYLES: dict[str, LayerStyle] = {
 """Style of every map layer; the keys, in this order, are the layers the explorer shows
 (polygons first so that points stay on top)."""
 
+FILL_FIELD = "_fill"
+"""Feature property holding a feature's own fill colour (the class of its usable-area
+shortfall, :func:`with_fills`); outlines keep the layer's colour."""
+
 MAP_LAYERS: tuple[str, ...] = tuple(LAYER_STYLES)
 LARGE_LAYERS: tuple[str, ...] = tuple(k for k, s in LAYER_STYLES.items() if s.large)
 DEFAULT_MAX_FEATURES = 2000
 """Default limit of features drawn per large layer."""
+
+
+# -- geometries a map can draw --------------------------------------------------------------
+_MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+
+
+def _flat_parts(geom) -> np.ndarray:
+    """The simple parts (points, lines, polygons) of a geometry, collections unpacked."""
+    parts = np.asarray([geom], dtype=object)
+    while True:
+        kinds = shapely.get_type_id(parts)
+        if not np.isin(kinds, (4, 5, 6, 7)).any():
+            return parts[~shapely.is_empty(parts)]
+        parts = shapely.get_parts(parts)
+
+
+def _collapse_collection(geom):
+    """A geometry collection as the multi-geometry of its highest-dimension parts (polygons
+    before lines before points; the lesser parts are what ``make_valid`` and clipping leave
+    over), or ``None`` when it has no part."""
+    parts = _flat_parts(geom)
+    if not len(parts):
+        return None
+    dims = shapely.get_dimensions(parts)
+    top = parts[dims == dims.max()]
+    return top[0] if len(top) == 1 else _MULTI[int(dims.max())](top)
+
+
+def _well_placed(geoms: np.ndarray) -> np.ndarray:
+    """Whether every coordinate of each geometry is finite longitude / latitude."""
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1) | (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    ok = np.ones(len(geoms), dtype=bool)
+    ok[np.unique(owner[bad])] = False
+    return ok
+
+
+def drawable_geometries(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """``(geometries, keep)``: the geometries a web map can draw and which of them to keep.
+
+    Missing and empty geometries are not kept; a geometry collection becomes the
+    multi-geometry of its polygons (else lines, else points); geometries with coordinates that
+    are not finite longitude / latitude (a layer in metres saved without its CRS) are not kept.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    collections = np.flatnonzero(keep & (shapely.get_type_id(geoms) == 7))
+    if len(collections):
+        geoms = geoms.copy()
+        for i in collections:
+            geoms[i] = _collapse_collection(geoms[i])
+        keep[collections] = ~shapely.is_missing(geoms[collections])
+    keep[keep] = _well_placed(geoms[keep])
+    return geoms, keep
+
+
+def drawable(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The features of ``gdf`` (WGS 84) a web map can draw (:func:`drawable_geometries`), and
+    how many were left out."""
+    geoms, keep = drawable_geometries(gdf.geometry.values)
+    dropped = int((~keep).sum())
+    if geoms is gdf.geometry.values or np.array_equal(
+        shapely.get_type_id(geoms), shapely.get_type_id(gdf.geometry.values)
+    ):
+        out = gdf
+    else:
+        out = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    return (out[keep] if dropped else out), dropped
+
+
+def _still_drawable(geoms: np.ndarray) -> np.ndarray:
+    """Whether simplified and rounded geometries still have something to draw."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def layer_notes(views: Sequence[LayerView], lang: str = "zh", label=None) -> list[str]:
+    """Messages for the page about what a map leaves out: features whose geometry cannot be
+    drawn, layers with nothing to draw, or a map with nothing on it at all.
+
+    ``label`` (layer name -> label) defaults to the layer's label in ``lang``.
+    """
+    label = label or (lambda name: layer_label(name, lang))
+    notes = []
+    for view in views:
+        if view.dropped and view.shown:
+            notes.append(t("map.dropped", lang, layer=label(view.name), n=view.dropped))
+        elif view.dropped:
+            notes.append(t("map.left_out", lang, layer=label(view.name), n=view.dropped))
+    if views and not any(v.shown for v in views):
+        notes.append(t("map.nothing_drawn", lang))
+    return notes
 
 
 # -- filtering and preparing ----------------------------------------------------------------
@@ -140,6 +242,11 @@ class LayerView:
     ids : tuple of str
         Identifiers of the drawn features (the schema's id field; empty when unknown), to join
         more popup values (:func:`with_popup_fields`).
+    dropped : int
+        Features left out because their geometry cannot be drawn (:func:`drawable`).
+    filled : bool
+        Whether features carry their own fill colour (:data:`FILL_FIELD`, the shortfall class:
+        the map then shows the shortfall legend).
     """
 
     name: str
@@ -152,11 +259,21 @@ class LayerView:
     centroids: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     style: LayerStyle = field(default_factory=lambda: LayerStyle("#000000"))
     ids: tuple[str, ...] = ()
+    dropped: int = 0
+    filled: bool = False
 
     @property
     def truncated(self) -> bool:
         """Whether fewer features are drawn than the layer has."""
         return self.shown < self.total
+
+    @property
+    def has_points(self) -> bool:
+        """Whether some drawn features are points (drawn as dots, also in a mixed layer)."""
+        return self.geom_kind == "point" or any(
+            "Point" in str((f.get("geometry") or {}).get("type", ""))
+            for f in self.geojson.get("features", [])
+        )
 
 
 def _records(name: str, gdf: gpd.GeoDataFrame) -> list[dict]:
@@ -183,9 +300,12 @@ def light_view(
     headers: Sequence[str],
     style: LayerStyle,
     simplify_deg: float,
+    ids: Sequence[str] = (),
 ) -> LayerView:
     """A :class:`LayerView` of ``gdf`` (WGS 84) carrying only ``columns`` (escaped texts).
 
+    ``gdf`` holds only drawable features (:func:`drawable`; ``columns`` and ``ids``, the
+    feature identifiers to join popup values on, have one value per row).
     Non-point geometries are simplified by ``simplify_deg`` and coordinates rounded to 1e-6 deg so
     the GeoJSON sent to the page stays light; ``headers`` are the popup headers, escaped here.
     """
@@ -197,6 +317,8 @@ def light_view(
         geometry=shapely.transform(geoms, lambda xy: np.round(xy, 6)),
         crs="EPSG:4326",
     )
+    kept = _still_drawable(light.geometry.values)
+    light = light[kept]
     return LayerView(
         name=name,
         geojson=light.to_geo_dict(drop_id=True),
@@ -207,6 +329,8 @@ def light_view(
         labels=tuple(html.escape(str(c)) for c in headers),
         centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
         style=style,
+        ids=tuple(str(i) for i in np.asarray(list(ids), dtype=object)[kept]) if len(ids) else (),
+        dropped=len(gdf) - len(light),
     )
 
 
@@ -236,13 +360,14 @@ def prepare_layer(
     """Turn one layer into a :class:`LayerView` (escaped popups, light geometry).
 
     Large layers (``LayerStyle.large``) keep their first ``max_features`` features.
-    Features with missing or empty geometry are dropped. ``names`` (from
-    :func:`geo_app.maps.popups.code_names`) shows district and street codes by name.
+    Features whose geometry cannot be drawn are left out and counted (:func:`drawable`).
+    ``names`` (from :func:`geo_app.maps.popups.code_names`) shows district and street codes by
+    name.
     """
     style = LAYER_STYLES.get(name, LayerStyle("#000000"))
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
-    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    gdf, dropped = drawable(gdf)
     total = len(gdf)
     if style.large and max_features is not None and total > max_features:
         gdf = gdf.iloc[:max_features]
@@ -262,18 +387,23 @@ def prepare_layer(
         geometry=_light_geometry(gdf.geometry, style.simplify_deg),
         crs="EPSG:4326",
     )
+    kept = _still_drawable(light.geometry.values)
+    if not kept.all():
+        light = light[kept]
+        ids = tuple(np.asarray(ids, dtype=object)[kept]) if ids else ids
     bounds = tuple(float(v) for v in light.total_bounds) if len(light) else None
     return LayerView(
         name=name,
         geojson=light.to_geo_dict(drop_id=True),
         labels=tuple(html.escape(column_title(name, c, lang, names)) for c in fields),
-        total=total,
+        total=total - int((~kept).sum()),
         shown=len(light),
         geom_kind=_geom_kind(gdf.geometry),
         bounds=bounds,
         centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
         style=style,
         ids=ids,
+        dropped=dropped + int((~kept).sum()),
     )
 
 
@@ -329,3 +459,18 @@ def with_popup_fields(
     geojson = {**view.geojson, "features": out}
     headers = (*view.labels, *(html.escape(str(label)) for label in labels))
     return replace(view, geojson=geojson, labels=headers)
+
+
+def with_fills(view: LayerView, fills: Mapping[str, str], default: str = "") -> LayerView:
+    """A copy of ``view`` whose features are filled with ``fills[id]`` (by feature identifier;
+    ``default``, or the layer's fill, for the others): see :data:`FILL_FIELD`."""
+    features = view.geojson.get("features", [])
+    ids = view.ids if len(view.ids) == len(features) else ("",) * len(features)
+    out = []
+    for feature, key in zip(features, ids, strict=True):
+        props = dict(feature.get("properties") or {})
+        colour = fills.get(key, default)
+        if colour:
+            props[FILL_FIELD] = html.escape(str(colour))
+        out.append({**feature, "properties": props})
+    return replace(view, geojson={**view.geojson, "features": out}, filled=True)

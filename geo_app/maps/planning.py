@@ -33,6 +33,7 @@ import pandas as pd
 from analysis.coverage import CoverageResult
 from geo_app.i18n import catalogue, facility_kind_label, normalise_lang, t
 from geo_app.maps import view as maps
+from geo_app.maps.popups import popup_label
 from geo_app.present import planning_table
 from layers.crs import WGS84
 
@@ -188,8 +189,9 @@ def prepare_view(
     style = LAYER_STYLES[name]
     if gdf.crs is not None and not gdf.crs.equals(WGS84):
         gdf = gdf.to_crs(WGS84)
-    keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
-    gdf = gdf[keep]
+    geoms, keep = maps.drawable_geometries(gdf.geometry.values)
+    dropped = int((~keep).sum())
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))[keep]
     fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
     if "reason" in fields and {"reason_zh", "reason_en"} <= set(gdf.columns):
         fields += ["reason_zh", "reason_en"]  # collapsed into ``reason`` in the language
@@ -205,11 +207,12 @@ def prepare_view(
         ]
     if colours is not None:
         columns[_COLOUR] = [str(c) for c in np.asarray(list(colours), dtype=object)[keep]]
-    view = maps.light_view(
-        name, gdf, columns, shown.columns, style, style.simplify_deg or _SIMPLIFY_DEG
+    ids = gdf["community_id"].astype(str).tolist() if "community_id" in gdf.columns else ()
+    headers = [popup_label(c, lang) for c in shown.columns]
+    view = maps.light_view(  # ids: to join the verdicts (maps.with_popup_fields)
+        name, gdf, columns, headers, style, style.simplify_deg or _SIMPLIFY_DEG, ids
     )
-    if "community_id" in gdf.columns:  # to join the verdicts (maps.with_popup_fields)
-        view.ids = tuple(str(v) for v in gdf["community_id"].tolist())
+    view.dropped += dropped
     return view
 
 

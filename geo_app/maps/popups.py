@@ -81,7 +81,7 @@ def popup_html(layer: str, record: Mapping, lang: str = "zh", fields: Sequence[s
         head += f": {html.escape(title)}" if lang == "en" else f":{html.escape(title)}"
     rows = "".join(
         f'<tr><th style="text-align:left;padding-right:6px">'
-        f"{html.escape(field_label(layer, name, lang))}</th>"
+        f"{html.escape(popup_label(field_label(layer, name, lang), lang))}</th>"
         f"<td>{html.escape(format_value(layer, name, record.get(name), lang))}</td></tr>"
         for name in fields
     )
@@ -106,13 +106,23 @@ NAME_LABELS: dict[str, str] = {
 """Message keys of the labels of code columns shown by name (区县, 街道/乡镇)."""
 
 
+def popup_label(text: str, lang: str = "zh") -> str:
+    """A field label as a popup shows it: English labels start with a capital (``Street``,
+    ``Name``, ``District``, ``Source``), so that a label never reads like a raw field name."""
+    text = str(text)
+    if normalise_lang(lang) == "en" and text[:1].islower():
+        return text[:1].upper() + text[1:]
+    return text
+
+
 def column_title(
     layer: str, column: str, lang: str, names: Mapping[str, Mapping[str, str]] | None = None
 ) -> str:
-    """Popup label of ``column``: 区县 instead of 区县代码 when the codes are shown by name."""
+    """Popup label of ``column`` (:func:`popup_label`): 区县 instead of 区县代码 when the codes
+    are shown by name."""
     if names and names.get(column) and column in NAME_LABELS:
-        return t(NAME_LABELS[column], lang)
-    return field_label(layer, column, lang)
+        return popup_label(t(NAME_LABELS[column], lang), lang)
+    return popup_label(field_label(layer, column, lang), lang)
 
 
 def code_names(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, str]]:

@@ -28,6 +28,7 @@ import pandas as pd
 from analysis.surveillance import SurveillanceResult
 from geo_app.i18n import normalise_lang, t
 from geo_app.maps import view as maps
+from geo_app.maps.popups import popup_label
 from geo_app.workflows import analysed_cameras, surveillance_table
 
 BLIND_SPOT_COLOUR = "#e31a1c"
@@ -66,6 +67,7 @@ POPUP_FIELDS: dict[str, tuple[str, ...]] = {
     "cameras_working": ("camera_id", "kind", "status", "bearing_deg", "fov_deg", "range_m"),
     "cameras_broken": ("rank", "camera_id", "kind", "gain_length_m", "gain_area_m2"),
     "suggested_cameras": (
+        "install_rank",
         "camera_id",
         "kind",
         "bearing_deg",
@@ -74,6 +76,7 @@ POPUP_FIELDS: dict[str, tuple[str, ...]] = {
         "source",
         "new_length_m",
         "new_area_m2",
+        "covered_share_after",
     ),
 }
 """Columns shown in the popup of each layer, in order."""
@@ -116,7 +119,7 @@ def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.Lay
     style = LAYER_STYLES[name]
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
-    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    gdf, dropped = maps.drawable(gdf)
     fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
     shown = surveillance_table(pd.DataFrame(gdf[fields]), lang) if fields else pd.DataFrame()
     columns: dict[str, list[str]] = {_TIP: _tooltips(name, gdf, lang)}
@@ -125,7 +128,10 @@ def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.Lay
             html.escape(t("common.empty", lang) if _missing(v) else str(v))
             for v in shown[column].tolist()
         ]
-    return maps.light_view(name, gdf, columns, shown.columns, style, _SIMPLIFY_DEG)
+    headers = [popup_label(c, lang) for c in shown.columns]
+    view = maps.light_view(name, gdf, columns, headers, style, _SIMPLIFY_DEG)
+    view.dropped += dropped
+    return view
 
 
 def surveillance_frames(

@@ -41,6 +41,7 @@ from geo_app.i18n import normalise_lang, t
 from geo_app.maps import basemap as basemap_module
 from geo_app.maps import legend as shortfall_legend
 from geo_app.maps import view as maps
+from geo_app.maps.popups import popup_label
 from geo_app.present import cite_rule, column_label, display_table
 
 POPUP_FIELDS: tuple[str, ...] = (
@@ -134,7 +135,52 @@ def community_verdicts(table, lang: str = "zh") -> dict[str, tuple[str, str]]:
 
 def verdict_labels(lang: str = "zh") -> tuple[str, str]:
     """Popup labels of :func:`community_verdicts`: the status and the shortfall columns."""
-    return column_label("status", lang), column_label("shortfall_m2", lang)
+    return (
+        popup_label(column_label("status", lang), lang),
+        popup_label(column_label("shortfall_m2", lang), lang),
+    )
+
+
+COMMUNITY_VIEWS = frozenset(
+    {
+        "communities",
+        "covered_communities",
+        "uncovered_communities",
+        "served_communities",
+        "unserved_communities",
+        "other_communities",
+    }
+)
+"""Map layers of communities: their popups show the verdict and shortfall, their fill the
+shortfall class (:func:`with_shortfall`)."""
+
+
+def community_fills(table) -> dict[str, str]:
+    """``{community_id: colour}`` of the shortfall class of every community of a compliance
+    table (the colours of :mod:`analysis.shortfall_classes`, as on the compliance map)."""
+    frame = pd.DataFrame(table)[["community_id", "shortfall_m2"]]
+    colours = fill_colours(shortfall_class(frame["shortfall_m2"]))
+    return dict(zip(frame["community_id"].astype(str), colours, strict=True))
+
+
+def with_shortfall(
+    views: Sequence[maps.LayerView],
+    verdicts: dict[str, tuple[str, str]],
+    fills: dict[str, str],
+    lang: str = "zh",
+) -> list[maps.LayerView]:
+    """``views`` whose community layers (:data:`COMMUNITY_VIEWS`) show each community's
+    verdict and shortfall in popup and tooltip and are filled by its shortfall class (the map
+    then carries the shortfall legend); ``verdicts`` from :func:`community_verdicts`, ``fills``
+    from :func:`community_fills`."""
+    labels = verdict_labels(lang)
+    out = []
+    for view in views:
+        if view.name in COMMUNITY_VIEWS:
+            view = maps.with_popup_fields(view, verdicts, labels)
+            view = maps.with_fills(view, fills, NOT_ASSESSED_COLOUR)
+        out.append(view)
+    return out
 
 
 def _name(record: dict) -> str:
@@ -187,7 +233,7 @@ def prepare_shortfall(
     lang = normalise_lang(lang)
     if table.crs is not None and not table.crs.equals("EPSG:4326"):
         table = table.to_crs("EPSG:4326")
-    table = table[~(table.geometry.isna() | table.geometry.is_empty)]
+    table, dropped = maps.drawable(table)
     breaks = shortfall_breaks()
     classes = shortfall_class(table["shortfall_m2"])
     records = table.drop(columns=table.geometry.name).to_dict("records")
@@ -216,9 +262,11 @@ def prepare_shortfall(
         shown=len(light),
         geom_kind="polygon",
         bounds=tuple(float(v) for v in light.total_bounds) if len(light) else None,
-        labels=tuple(html.escape(column_label(c, lang)) for c in fields),
+        labels=tuple(html.escape(popup_label(column_label(c, lang), lang)) for c in fields),
         centroids=shapely.get_coordinates(shapely.centroid(light.geometry.values)),
         style=maps.LayerStyle("#333333", weight=0.6, fill_opacity=0.75),
+        ids=tuple(str(v) for v in table["community_id"]) if "community_id" in table else (),
+        dropped=dropped,
     )
     return view, breaks
 
@@ -249,13 +297,15 @@ def shortfall_map(
     view : from :func:`prepare_shortfall`.
     breaks : ignored (the classes are fixed; kept for older callers).
     context : sequence of LayerView
-        Other prepared layers (district outlines, street centres ...) drawn with
-        :func:`geo_app.maps.add_layer`.
+        Other prepared layers drawn with :func:`geo_app.maps.add_layer`: outlines (districts,
+        streets) into the non-clickable :data:`geo_app.maps.OUTLINE_PANE` over the
+        choropleth, so a click on a community opens its verdict; points (street centres ...)
+        on top, with their popups.
     basemap, assets : as in :func:`geo_app.maps.build_map`.
     """
     lang = normalise_lang(lang)
     choice = basemap_module.as_choice(basemap)
-    m = maps.new_map(lang=lang)
+    m = maps.new_map(lang=lang, zoom_snap=maps.ZOOM_SNAP)
     basemap_module.draw_basemap(m, choice, lang)
     view, *context = maps.in_datum([view, *context], choice.datum)
     group = folium.FeatureGroup(name=html.escape(t("compliance.map_layer", lang)), show=True)
@@ -266,7 +316,7 @@ def shortfall_map(
             style_function=_choropleth_style,
             popup=folium.GeoJsonPopup(
                 fields=["_name", *[f"f{i}" for i in range(len(view.labels))]],
-                aliases=[html.escape(column_label("name", lang)), *view.labels],
+                aliases=[html.escape(popup_label(column_label("name", lang), lang)), *view.labels],
                 max_width=420,
                 class_name="geo-app-popup",
             ),
@@ -274,8 +324,13 @@ def shortfall_map(
             embed=True,
         ).add_to(group)
     group.add_to(m)
-    for other in context:  # outlines and points on top of the choropleth
-        maps.add_layer(m, other, lang)
+    outlines = None
+    for other in (c for c in context if c.shown):  # outlines and points over the choropleth
+        if other.has_points:
+            maps.add_layer(m, other, lang)
+            continue
+        outlines = outlines or maps.add_outline_pane(m)  # seen, but clicks reach communities
+        maps.add_layer(m, other, lang, pane=outlines)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     maps.Legend(legend_html(lang=lang)).add_to(m)
     box = maps.focus_bounds([view]) if view.shown else None

@@ -28,6 +28,7 @@ import numpy as np
 
 from geo_app.i18n import layer_label, normalise_lang, t
 from geo_app.maps import basemap as _basemap
+from geo_app.maps import legend as shortfall_legend
 from geo_app.maps.basemap import BASEMAPS as BASEMAPS
 from geo_app.maps.basemap import DEFAULT_BASEMAP as DEFAULT_BASEMAP
 from geo_app.maps.basemap import BasemapChoice
@@ -40,16 +41,21 @@ from geo_app.maps.frame import canvas_renderer, finish_map, new_map
 from geo_app.maps.frame import inline_leaflet as inline_leaflet
 from geo_app.maps.frame import use_leaflet_assets as use_leaflet_assets
 from geo_app.maps.layers import DEFAULT_MAX_FEATURES as DEFAULT_MAX_FEATURES
+from geo_app.maps.layers import FILL_FIELD as FILL_FIELD
 from geo_app.maps.layers import LARGE_LAYERS as LARGE_LAYERS
 from geo_app.maps.layers import LAYER_STYLES as LAYER_STYLES
 from geo_app.maps.layers import MAP_LAYERS as MAP_LAYERS
 from geo_app.maps.layers import LayerStyle as LayerStyle
 from geo_app.maps.layers import LayerView as LayerView
+from geo_app.maps.layers import drawable as drawable
+from geo_app.maps.layers import drawable_geometries as drawable_geometries
 from geo_app.maps.layers import filter_to_districts as filter_to_districts
 from geo_app.maps.layers import geometry_kind as geometry_kind
+from geo_app.maps.layers import layer_notes as layer_notes
 from geo_app.maps.layers import light_view as light_view
 from geo_app.maps.layers import prepare_layer as prepare_layer
 from geo_app.maps.layers import prepare_layers as prepare_layers
+from geo_app.maps.layers import with_fills as with_fills
 from geo_app.maps.layers import with_popup_fields as with_popup_fields
 from geo_app.maps.popups import TOOLTIP_FIELD as TOOLTIP_FIELD
 from geo_app.maps.popups import format_value as format_value
@@ -101,6 +107,11 @@ def legend_html(
 
 COLOUR_FIELD = "_colour"
 """Feature property that overrides the layer colour of one feature (see :func:`feature_style`)."""
+ZOOM_SNAP = 0.25
+"""Zoom steps of the opening view: a quarter level, so that the map opens filled by the place
+it opens on (whole levels leave up to half of it empty)."""
+SHORTFALL_FILL_OPACITY = 0.55
+"""Fill opacity of communities filled by their shortfall class (:data:`FILL_FIELD`)."""
 
 
 def feature_style(style: LayerStyle, rim: str = "#ffffff") -> Callable[[dict], dict]:
@@ -108,12 +119,15 @@ def feature_style(style: LayerStyle, rim: str = "#ffffff") -> Callable[[dict], d
 
     Points are filled dots with a ``rim`` (white on the explorer, readable where dots crowd;
     dark on thematic maps); lines are stroked only; polygons are filled with
-    ``style.fill_opacity``. A feature property :data:`COLOUR_FIELD` overrides the colour.
+    ``style.fill_opacity``. A feature property :data:`COLOUR_FIELD` overrides the colour; a
+    polygon's :data:`FILL_FIELD` (its shortfall class) its fill, at least
+    :data:`SHORTFALL_FILL_OPACITY` opaque.
     """
 
     def by_geometry(feature: dict) -> dict:
         kind = str((feature.get("geometry") or {}).get("type", ""))
-        colour = (feature.get("properties") or {}).get(COLOUR_FIELD) or style.colour
+        props = feature.get("properties") or {}
+        colour = props.get(COLOUR_FIELD) or style.colour
         if "Point" in kind:
             return {
                 "color": rim,
@@ -124,16 +138,34 @@ def feature_style(style: LayerStyle, rim: str = "#ffffff") -> Callable[[dict], d
                 "fillOpacity": style.fill_opacity,
             }
         fill = "LineString" not in kind
+        own = props.get(FILL_FIELD) if fill else None
         return {
             "color": colour,
             "weight": style.weight,
             "opacity": 0.9,
             "fill": fill,
-            "fillColor": colour,
-            "fillOpacity": style.fill_opacity if fill else 0.0,
+            "fillColor": own or colour,
+            "fillOpacity": (
+                max(style.fill_opacity, SHORTFALL_FILL_OPACITY)
+                if own
+                else (style.fill_opacity if fill else 0.0)
+            ),
         }
 
     return by_geometry
+
+
+OUTLINE_PANE = "geo_app_outlines"
+"""Leaflet pane of outlines drawn over a thematic map (district borders over the shortfall
+choropleth): above the overlays (400), below markers (600), and not clickable, so that a click
+inside a community opens the community's popup, not the district's."""
+OUTLINE_PANE_Z = 450
+
+
+def add_outline_pane(m: folium.Map) -> str:
+    """Add :data:`OUTLINE_PANE` to ``m`` (pointer events off) and return its name."""
+    folium.map.CustomPane(OUTLINE_PANE, z_index=OUTLINE_PANE_Z, pointer_events=False).add_to(m)
+    return OUTLINE_PANE
 
 
 def add_layer(
@@ -144,11 +176,14 @@ def add_layer(
     title: str | None = None,
     style: Callable[[dict], dict] | None = None,
     show: bool | None = None,
+    pane: str | None = None,
 ) -> folium.FeatureGroup:
     """Add one :class:`LayerView` to ``m`` as a toggleable, named ``FeatureGroup``.
 
     ``title`` (default: the layer's label in ``lang``), ``style`` (default: the view's style) and
     ``show`` (default: the style's) let thematic maps reuse this with their own labels and colours.
+    With ``pane`` (e.g. :func:`add_outline_pane`) the layer is drawn into that pane without
+    popups, tooltips or clicks: an outline over the features that answer.
     """
     name = title if title is not None else layer_label(view.name, lang)
     group = folium.FeatureGroup(
@@ -156,11 +191,14 @@ def add_layer(
     )
     if view.shown:
         marker = None
-        extra = {}
-        if view.geom_kind == "point":
+        extra: dict = {}
+        if view.has_points:  # also the points of a mixed layer: dots, not pin images
             marker = folium.CircleMarker(radius=view.style.radius)
-        elif view.style.large:  # thousands of buildings or edges: one canvas, not SVG paths
-            extra["renderer"] = canvas_renderer()
+        if view.style.large and view.geom_kind != "point":  # buildings, edges: one canvas
+            extra["renderer"] = canvas_renderer(pane)
+        answers = pane is None
+        if not answers:
+            extra.update(pane=pane, interactive=False)
         folium.GeoJson(
             view.geojson,
             name=view.name,
@@ -172,9 +210,11 @@ def add_layer(
                 max_width=420,
                 class_name="geo-app-popup",
             )
-            if view.labels
+            if view.labels and answers
             else None,
-            tooltip=folium.GeoJsonTooltip(fields=[TOOLTIP_FIELD], labels=False),
+            tooltip=folium.GeoJsonTooltip(fields=[TOOLTIP_FIELD], labels=False)
+            if answers
+            else None,
             embed=True,
             **extra,
         ).add_to(group)
@@ -273,12 +313,16 @@ def build_map(
     focus, focus_share
         Layers the map opens on (default: all) and the central share of their features
         (:func:`focus_bounds`).
+
+    Layers with nothing to draw are left out of the map, its layer control and its legend
+    (:func:`~geo_app.maps.layers.layer_notes` gives the page's message about them).
     """
     choice = _basemap.as_choice(basemap)
     lang = normalise_lang(lang)
     theme = theme or MapTheme()
-    m = new_map(lang=lang)
+    m = new_map(lang=lang, zoom_snap=ZOOM_SNAP)
     _basemap.draw_basemap(m, choice, lang)
+    views = [v for v in views if v.shown]  # nothing to draw: left out (see layer_notes)
     names = {id(v): v.name for v in views}
     focus_ids = {id(v) for v in (views if focus is None else focus)}
     shifted = in_datum(views, choice.datum)
@@ -294,8 +338,23 @@ def build_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if legend and views:
         Legend(legend_html(views, lang, title=theme.legend_title, label=theme.label)).add_to(m)
+    if legend and any(v.filled for v in views):  # communities filled by their shortfall class
+        Legend(shortfall_legend.legend_html(lang)).add_to(m)
     chosen = [v for o, v in zip(views, shifted, strict=True) if id(o) in focus_ids] or shifted
     return finish_map(m, focus_bounds(chosen, share=focus_share), assets)
+
+
+EXPLORER_FOCUS: tuple[str, ...] = ("communities",)
+"""Layers the explorer opens on: the project's communities (others when it has none)."""
+EXPLORER_FOCUS_SHARE = 0.9
+"""Central share of the communities the explorer opens on: a few remote villages do not zoom
+it out to the whole municipality."""
+
+
+def explorer_focus(views: Sequence[LayerView]) -> list[LayerView]:
+    """The views the explorer opens on (:data:`EXPLORER_FOCUS`; all views when none of them is
+    drawn)."""
+    return [v for v in views if v.name in EXPLORER_FOCUS and v.shown] or list(views)
 
 
 def explorer_map(
@@ -307,12 +366,20 @@ def explorer_map(
     assets: str | None = None,
 ) -> folium.Map:
     """One call from layers to map: :func:`prepare_layers` then :func:`build_map` (with the
-    offline basemap of ``layers`` when ``basemap`` is ``"offline"``)."""
+    offline basemap of ``layers`` when ``basemap`` is ``"offline"``), opening on the
+    communities (:func:`explorer_focus`)."""
     views = prepare_layers(layers, lang, district_codes, max_features)
     if basemap == "offline":
         box = focus_bounds(views, share=1.0)
         basemap = BasemapChoice("offline", _basemap.prepare_offline(layers, pad_box(box)))
-    return build_map(views, lang=lang, basemap=basemap, assets=assets)
+    return build_map(
+        views,
+        lang=lang,
+        basemap=basemap,
+        assets=assets,
+        focus=explorer_focus(views),
+        focus_share=EXPLORER_FOCUS_SHARE,
+    )
 
 
 def pad_box(

@@ -57,6 +57,7 @@ SURVEILLANCE_COMMUNITY_COLUMNS = (
 REPAIR_COLUMNS = ("rank", "camera_id", "kind", "community_id", "gain_length_m", "gain_area_m2")
 """Columns of the repair list (broken cameras ordered by what a repair would cover again)."""
 SUGGESTED_COLUMNS = (
+    "install_rank",
     "camera_id",
     "kind",
     "bearing_deg",
@@ -66,10 +67,24 @@ SUGGESTED_COLUMNS = (
     "source",
     "new_length_m",
     "new_area_m2",
+    "gain_share",
+    "covered_share_after",
+    "covered_share_area_after",
     "lon",
     "lat",
 )
-"""Columns of the table of suggested new cameras."""
+"""Columns of the table of suggested new cameras, in install order (what each adds, the
+coverage once it is installed: :func:`analysis.surveillance.rank_new_cameras`)."""
+SHARE_COLUMNS = (
+    "covered_share",
+    "covered_share_area",
+    "working_rate",
+    "working_target",
+    "covered_share_after",
+    "covered_share_area_after",
+    "gain_share",
+)
+"""Shares (0-1) that the surveillance tables show as percentages."""
 CAMERA_PROBLEM_COLUMNS = (
     "row",
     "camera_id",
@@ -361,7 +376,7 @@ def surveillance_table(
         out = out[[c for c in dict.fromkeys(wanted) if c in out.columns]]
     out = out.drop(columns=[c for c in out.columns if c == "geometry"])
     for col in out.columns:
-        if col in ("covered_share", "covered_share_area", "working_rate", "working_target"):
+        if col in SHARE_COLUMNS:
             out[col] = pd.to_numeric(out[col], errors="coerce").mul(100).round(1)
         elif col.endswith(("_m", "_m2")) and pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].round(1)

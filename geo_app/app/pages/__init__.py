@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from geo_app.i18n import t
-from geo_app.project import ProjectError
+from layers.errors import PlannerError
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,39 @@ PAGES: tuple[PageSpec, ...] = (
 """Pages in menu order; the default page opens first."""
 
 
+SHOW_TRACEBACKS_ENV = "GEO_APP_SHOW_TRACEBACKS"
+"""Environment variable: ``1`` lets an unexpected error of a page through with its traceback
+(the test suite sets it, so that a bug fails the tests instead of hiding behind the message)."""
+
+LOG = logging.getLogger(__name__)
+
+
 def guarded(render: Callable[[], None]) -> Callable[[], None]:
-    """Wrap a page so that a project that cannot be read shows a message, not a traceback."""
+    """Wrap a page so that no error reaches the planner as a traceback.
+
+    An error the planner can fix (:class:`~layers.errors.PlannerError`, a project that cannot
+    be read ...) shows its message. Any other exception is a bug: its traceback goes to the
+    log and the page shows what happened and what to do (``app.page_failed``), unless
+    :data:`SHOW_TRACEBACKS_ENV` is ``1``. Streamlit's own control flow (``st.rerun``,
+    ``st.stop``: ``BaseException``, not ``Exception``) passes through.
+    """
 
     @functools.wraps(render)
     def page() -> None:
         try:
             render()
-        except ProjectError as exc:
+        except PlannerError as exc:
             st.error(str(exc))
+        except Exception as exc:
+            if os.environ.get(SHOW_TRACEBACKS_ENV) == "1":
+                raise
+            from geo_app.app.frame import current_lang
+
+            LOG.exception("page %s failed", getattr(render, "__module__", render))
+            st.error(
+                t("app.page_failed", current_lang(), error=f"{type(exc).__name__}: {exc}"),
+                icon=":material/error:",
+            )
 
     return page
 

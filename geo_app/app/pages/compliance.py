@@ -173,7 +173,17 @@ def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tup
         return
     shapes = with_geometry(view.communities, layers["communities"])
     layer, breaks = maps_thematic.prepare_shortfall(shapes, lang, standard=view.standard)
-    context = maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
+    context = (
+        maps.prepare_layers({"districts": layers["districts"]}, lang, districts)
+        if "districts" in layers
+        else []
+    )
+    title = t("compliance.map_layer", lang)
+
+    def label(name: str) -> str:
+        return title if name == maps_thematic.LAYER_NAME else layer_label(name, lang)
+
+    map_widgets.map_notes([layer, *context], lang, label)
     name = map_widgets.basemap_select(lang, "compliance_basemap", st.columns([3, 1])[1])
     choice = map_widgets.basemap_choice(name, lang)
     assets = ui.leaflet_base_url()
@@ -185,13 +195,12 @@ def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tup
         key="compliance_map",
         cache_key=("compliance", *cache_key, name),
     )
-    title = t("compliance.map_layer", lang)
     map_widgets.export_buttons(
         [layer, *context],
         lang,
         "compliance_map",
         t("compliance.title", lang),
-        lambda name: title if name == maps_thematic.LAYER_NAME else layer_label(name, lang),
+        label,
         maps.focus_bounds([layer]) if layer.shown else None,
     )
 

@@ -90,16 +90,31 @@ def render() -> None:
                 t("explorer.truncated", lang, layer=label, shown=view.shown, total=view.total)
             )
 
+    map_widgets.map_notes(views, lang)
     views = map_widgets.with_verdicts(views, lang)
     choice = map_widgets.basemap_choice(basemap, lang)
     assets = ui.leaflet_base_url()
+    focus = maps.explorer_focus(views)
     ui.show_map(
-        lambda: maps.build_map(views, lang=lang, basemap=choice, assets=assets),
+        lambda: maps.build_map(
+            views,
+            lang=lang,
+            basemap=choice,
+            assets=assets,
+            focus=focus,
+            focus_share=maps.EXPLORER_FOCUS_SHARE,
+        ),
         height=maps.MAP_HEIGHT,
         key="explorer_map",
         cache_key=("explorer", info.key, lang, tuple(sorted(selected)), limit, as_of, basemap),
     )
-    map_widgets.export_buttons(views, lang, "explorer_map", t("explorer.title", lang))
+    map_widgets.export_buttons(
+        views,
+        lang,
+        "explorer_map",
+        t("explorer.title", lang),
+        box=maps.focus_bounds(focus, share=maps.EXPLORER_FOCUS_SHARE),
+    )
 
     with st.expander(t("explorer.summary", lang)):
         table = pd.DataFrame(

@@ -36,6 +36,7 @@ from geo_app.maps import planning as maps_planning
 from geo_app.present.formatting import local_time
 from geo_app.project import Project, ProjectError
 from geo_app.workflows import site_selection as site_selection
+from geo_app.workflows.site_selection.walking import walk_warning
 from layers.errors import PlannerError
 
 LAST_RUN = "site_selection_last_run"
@@ -314,6 +315,9 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         st.warning(t("site_selection.no_network", lang), icon=":material/warning:")
     st.caption(t(f"site_selection.demand_{'hub' if selection.model == 'hub' else 'all'}", lang))
     _metrics(selection, lang)
+    walks = walk_warning(selection, lang)  # p-median: walks beyond the walking distance
+    if walks:
+        st.warning(walks, icon=":material/directions_walk:")
 
     col_title, col_base = st.columns([4, 1], vertical_alignment="bottom")
     col_title.subheader(t("site_selection.map_title", lang))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analysis.surveillance import CameraValidationError, SurveillanceResult
+from analysis.surveillance import CameraValidationError, SurveillanceResult, coverage_after
 from geo_app import maps, workflows
 from geo_app.app import frame as ui
 from geo_app.app import map_widgets as map_widgets
@@ -342,6 +342,43 @@ def _problems(problems: pd.DataFrame, lang: str, key: str) -> None:
     )
 
 
+def _suggested(result: SurveillanceResult, lang: str) -> None:
+    """The new cameras in install order, with a budget slider: the coverage after the first k."""
+    cameras = result.placement.cameras if result.placement is not None else None
+    n = 0 if cameras is None else len(cameras)
+    if n == 0:
+        _table(cameras, lang, workflows.SUGGESTED_COLUMNS, key="surveillance_suggested")
+        return
+    k = n
+    if n > 1:
+        k = st.slider(
+            t("surveillance.budget", lang),
+            min_value=1,
+            max_value=n,
+            value=n,
+            help=t("surveillance.budget_help", lang),
+            key="surveillance_budget",
+        )
+    before, after, full = (coverage_after(cameras, result.totals, i) for i in (0, k, n))
+    st.info(
+        t(
+            "surveillance.budget_result",
+            lang,
+            k=k,
+            n=n,
+            before=_pct(before["covered_share"]),
+            after=_pct(after["covered_share"]),
+            full=_pct(full["covered_share"]),
+            before_area=_pct(before["covered_share_area"]),
+            after_area=_pct(after["covered_share_area"]),
+            full_area=_pct(full["covered_share_area"]),
+        ),
+        icon=":material/savings:",
+    )
+    st.caption(t("surveillance.ranked_caption", lang, k=k))
+    _table(cameras.iloc[:k], lang, workflows.SUGGESTED_COLUMNS, key="surveillance_suggested")
+
+
 def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) -> None:
     result = outcome.result
     _metrics(result, lang)
@@ -357,6 +394,7 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
     assets = ui.leaflet_base_url()
     with st.spinner():
         views = map_views(info.key, params, lang)
+    map_widgets.map_notes(views, lang, lambda name: maps_surveillance.layer_title(name, lang))
     choice = map_widgets.basemap_choice(basemap, lang)
     ui.show_map(
         lambda: maps_surveillance.surveillance_map(views, lang=lang, basemap=choice, assets=assets),
@@ -405,8 +443,7 @@ def _show(info: state.ProjectInfo, params: Params, outcome: Outcome, lang: str) 
         st.caption(t("surveillance.repair_caption", lang))
         _table(result.repair, lang, workflows.REPAIR_COLUMNS, key="surveillance_repair")
     with tabs[2]:
-        suggested = result.placement.cameras if result.placement is not None else None
-        _table(suggested, lang, workflows.SUGGESTED_COLUMNS, key="surveillance_suggested")
+        _suggested(result, lang)
     with tabs[3]:
         if len(result.problems):
             _problems(result.problems, lang, key="surveillance_problems")

@@ -355,6 +355,10 @@ class PostGISStore(ProjectStore):
             return None
         existing = dict(self._columns(con, name))
         missing = [c for c in attributes.columns if c not in existing]
+        if not city:  # an empty field the table lacks holds nothing to write (only the city adds)
+            empty = [c for c in missing if attributes[c].isna().all()]
+            attributes = attributes.drop(columns=empty)
+            missing = [c for c in missing if c not in empty]
         if geometry is not None and GEOMETRY not in existing:
             missing.append(GEOMETRY)
         if missing:

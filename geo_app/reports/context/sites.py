@@ -21,6 +21,7 @@ from geo_app.workflows.site_selection import (
     run_site_selection,
     site_summary,
 )
+from geo_app.workflows.site_selection.walking import walk_warning
 
 DEFAULT_MODEL = "hub"
 """Model run when no scenario is given: the Art. 13 central service stations."""
@@ -97,6 +98,7 @@ def choose_sites(
             selection = restrict_selection(selection, set(comm["community_id"].astype(str)))
         if not len(selection.chosen_sites):
             notes.append(lbl("note.no_sites", lang))
+        notes.extend(w for w in [walk_warning(selection, lang)] if w)
         return selection, "saved", notes
     if not hub_demand_mask(comm, hub_rule(inputs.standard)).any():
         # the Art. 13 model serves old urban communities short of area (not villages): none here
@@ -124,6 +126,7 @@ def choose_sites(
         notes.append(lbl("note.no_sites", lang))
         return None, "none", notes
     notes.extend(in_lang(n, lang) for n in selection.notes)
+    notes.extend(w for w in [walk_warning(selection, lang)] if w)
     if not len(selection.chosen_sites):
         used = selection.parameters.get("distance_m", DEFAULT_DISTANCE_M)
         notes.append(lbl("note.none_served", lang, distance=fmt_number(used)))

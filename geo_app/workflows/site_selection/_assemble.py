@@ -14,6 +14,7 @@ from analysis.distances import representative_points
 from analysis.hubs import HubResult
 from analysis.siting import SitingResult
 from geo_app.workflows.site_selection.results import SiteSelection
+from geo_app.workflows.site_selection.walking import walk_check
 from layers.crs import WGS84
 
 Reason = tuple[str, str, str]
@@ -77,8 +78,18 @@ def assemble(
         if len(rows)
         else float("nan"),
         "method": overall_method(assign["method"]),
+        **_walks(assign, float(parameters.get("distance_m") or 0.0)),
     }
     return SiteSelection(model, parameters, chosen, assign, lines, unserved, summary)
+
+
+def _walks(assign: gpd.GeoDataFrame, limit_m: float) -> dict:
+    """Summary numbers of the walks beyond the walking distance (:func:`walk_check`)."""
+    check = walk_check(pd.DataFrame(assign), limit_m)
+    return {
+        "beyond_distance_communities": check.beyond,
+        "beyond_distance_share": check.beyond_share,
+    }
 
 
 def _chosen_sites(

@@ -20,6 +20,7 @@ from analysis.hubs import HubResult
 from analysis.siting import SitingResult
 from geo_app.i18n import catalogue, t
 from geo_app.project import Project, ProjectError
+from geo_app.workflows.site_selection.walking import walk_warning
 
 
 @dataclass
@@ -36,6 +37,13 @@ class SiteSelection:
     summary: dict
     result: SitingResult | HubResult | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the planner must know about the result (``zh / en``): walks beyond the walking
+        distance (:func:`~geo_app.workflows.site_selection.walking.walk_warning`, the p-median)."""
+        warning = walk_warning(self, "both")
+        return [warning] if warning else []
 
     def layers(self) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
         """The result layers by name (``unserved`` is a table)."""

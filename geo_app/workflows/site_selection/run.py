@@ -163,7 +163,7 @@ def run_site_selection(
     solution = solve(project, plan, demand, sites, matrix)
     report(progress, 0.9, "整理结果 / shaping results")
     selection = assemble(model, plan.parameters(project), demand, sites, matrix, solution)
-    selection.unserved = explain_selection(selection, project, demand, sites, matrix.cost)
+    selection.unserved = explain_selection(selection, project, demand, sites, matrix.cost, G)
     selection.result = solution.result
     selection.notes = plan.notes
     selection.summary.update(
