@@ -2,7 +2,8 @@
 #              (make app DB="postgresql://USER@HOST:PORT/DB?project=NAME" serves a shared project)
 # make test  : create .venv, install with test extras (+ Debian packages the tests need), run pytest,
 #              then the library tests once more without pyarrow (.venv-nopyarrow)
-# Installs pin the exact versions of constraints.txt (the versions the tests passed with);
+# An install compiles the numba distance kernels once (cached on disk beside the sources), so no
+# page or test pays the compile. Installs pin the exact versions of constraints.txt (the versions the tests passed with);
 # make constraints rewrites it from .venv after an upgrade that passed the tests.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -30,10 +31,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	$(BIN)/python -m analysis.distances.warm_up
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[test]"
+	$(BIN)/python -m analysis.distances.warm_up
 	touch $@ $(VENV)/.installed
 
 $(NOOPT_VENV)/.installed-test: pyproject.toml $(CONSTRAINTS)
@@ -87,10 +90,10 @@ test: system-deps install-test
 	$(MAKE) test-nopyarrow
 
 # the library tests without the optional packages (pandas then stores strings without pyarrow);
-# the app's tests (test_app_*, browser) run above only: Streamlit itself requires pyarrow
+# the app's tests (tests/app, tests/browser) run above only: Streamlit itself requires pyarrow
 test-nopyarrow: system-deps $(NOOPT_VENV)/.installed-test
 	$(NOOPT_VENV)/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(p) for p in '$(OPTIONAL_PACKAGES)'.split()))"
-	$(NOOPT_VENV)/bin/pytest -q -m "not browser" --ignore-glob="tests/test_app_*"
+	$(NOOPT_VENV)/bin/pytest -q --ignore=tests/app --ignore=tests/browser
 
 constraints: install-test
 	{ sed -n '1,3p' $(CONSTRAINTS); $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > $(CONSTRAINTS).new

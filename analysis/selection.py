@@ -28,6 +28,15 @@ def district_codes(district: str, districts: pd.DataFrame | None = None) -> set[
     return codes
 
 
+def in_districts(frame: pd.DataFrame, codes: set[str] | str) -> pd.DataFrame:
+    """The rows of ``frame`` (any layer with ``district_code``) in the districts ``codes``;
+    none where the layer has no ``district_code``."""
+    codes = {codes} if isinstance(codes, str) else set(codes)
+    if "district_code" not in frame.columns:
+        return frame.iloc[:0]
+    return frame[frame["district_code"].astype(str).isin(codes)]
+
+
 def select_district(
     communities: gpd.GeoDataFrame, district: str, districts: pd.DataFrame | None = None
 ) -> gpd.GeoDataFrame:
@@ -37,7 +46,7 @@ def select_district(
         raise InputValueError(
             "社区图层缺少 district_code 字段 / the communities layer has no district_code"
         )
-    sel = communities[communities["district_code"].astype(str).isin(codes)]
+    sel = in_districts(communities, codes)
     if not len(sel):
         raise InputValueError(
             f"找不到区县 {district} 的社区 / no communities found for district {district}"

@@ -26,8 +26,9 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from layers.field_values import is_blank
 
 HOUSEHOLDS_BASIS: tuple[str, ...] = ("surveyed", "estimated", "missing")
 """Where a community's household count comes from."""
@@ -76,14 +77,6 @@ BASIS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 """zh/en labels of the basis values, per field."""
 
 
-def _blank(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _column(frame: pd.DataFrame, name: str) -> list[object]:
     if name in frame.columns:
         return frame[name].astype(object).tolist()
@@ -110,14 +103,14 @@ def community_basis(communities: pd.DataFrame) -> pd.DataFrame:
     given = _column(communities, "households_basis")
     households = []
     for count, basis in zip(counts, given, strict=True):
-        if _blank(count):
+        if is_blank(count):
             households.append("missing")
         elif isinstance(basis, str) and basis.strip() in HOUSEHOLDS_BASIS:
             households.append(basis.strip())
         else:
             households.append("surveyed")
     methods = [
-        "" if _blank(m) or b != "estimated" else str(m).strip()
+        "" if is_blank(m) or b != "estimated" else str(m).strip()
         for m, b in zip(_column(communities, "households_method"), households, strict=True)
     ]
     era = [

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
 from layers.crs import WGS84
-from layers.schema import FieldSpec
+
+if TYPE_CHECKING:  # the schema's fields are read here; the schema reads blanks from here
+    from layers.schema import FieldSpec
 
 
 def is_blank(value: object) -> bool:

@@ -54,12 +54,6 @@ BASIS_OF: dict[str, tuple[str, str]] = {
 unless the file gives the basis too."""
 
 
-def _blank(series: pd.Series) -> np.ndarray:
-    return np.asarray(null_mask(series), dtype=bool) | series.astype(object).map(
-        lambda v: isinstance(v, str) and not v.strip()
-    ).to_numpy(bool)
-
-
 def _text(values: Iterable) -> list[str]:
     return [str(v).strip() for v in values if v is not None and str(v).strip()]
 
@@ -75,7 +69,7 @@ def generate_ids(
     if id_field not in out.columns:
         out[id_field] = None
     used = set(_text(taken)) | set(_text(out[id_field]))
-    blank = _blank(out[id_field])
+    blank = null_mask(out[id_field])
     values = out[id_field].astype(object).to_numpy().copy()
     number = 0
     for pos in np.flatnonzero(blank):
@@ -154,7 +148,7 @@ def merge_by_id(
             merged[column] = None
         if merged[column].dtype != object and new[column].dtype == object:
             merged[column] = merged[column].astype(object)
-    blank = {c: _blank(merged[c]) for c in fill_blank}
+    blank = {c: null_mask(merged[c]) for c in fill_blank}
     geom = merged.geometry.name
     added_rows, updated, touched, labels = [], 0, [], []
     new_ids = _text_or_none(new[id_field])
@@ -255,7 +249,7 @@ def place_by_location(
         if field not in out.columns:
             out[field] = None
         out[field] = out[field].astype(object)
-        blank = pd.Series(_blank(out[field]), index=out.index)
+        blank = pd.Series(null_mask(out[field]), index=out.index)
         for label in labels:
             value = found[field].get(label)
             if blank[label] and value is not None and str(value) != "nan":

@@ -42,6 +42,34 @@ def demo_project_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def template_marker(tmp_path_factory) -> Path:
+    """The folder the marker payload of :data:`injection.TEMPLATE_PAYLOADS` would create."""
+    return tmp_path_factory.mktemp("marker") / "TEMPLATE_RAN"
+
+
+@pytest.fixture(scope="session")
+def template_env(template_marker) -> dict[str, str]:
+    """Environment of a CLI run where the marker payload would create ``template_marker``."""
+    from injection import MARKER_ENV
+
+    return {MARKER_ENV: str(template_marker)}
+
+
+@pytest.fixture(scope="session")
+def template_project(demo_project_path, tmp_path_factory, template_env) -> Path:
+    """A demo copy whose names hold the template payloads, imported by ``geo-app import``."""
+    from injection import LITERAL, import_template_payloads
+
+    path = import_template_payloads(
+        demo_project_path, tmp_path_factory.mktemp("template_injection"), template_env
+    )
+    from geo_app.project import Project
+
+    assert Project.open(path).layer("communities")["name"].str.startswith(LITERAL).any()
+    return path
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The ``shared`` data directory beside the repository; skips when it is absent."""
     if not SHARED.is_dir():

@@ -9,7 +9,11 @@ still run.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 PAYLOADS = (
@@ -29,6 +33,10 @@ TEMPLATE_PAYLOADS = (
 the folder named by ``$GEO_APP_TEST_MARKER``, print the process id or stop the render with a
 syntax error; the last is a matplotlib mathtext error. Shown literally they do nothing."""
 MARKER_ENV = "GEO_APP_TEST_MARKER"
+LITERAL = TEMPLATE_PAYLOADS[0]  # {{7*7}}
+TEMPLATE_LAYERS = ("communities", "streets", "facilities", "boiler_rooms", "candidate_sites")
+"""Layers whose names get the template payloads through ``geo-app import``."""
+ROOT = Path(__file__).resolve().parents[1]
 KEEP = "道外区"
 TEXT_FIELDS = {
     "districts": ("name",),
@@ -77,3 +85,43 @@ def inject(source: Path, target: Path, payloads: tuple[str, ...] = PAYLOADS) -> 
         changed[layer] = len(rows)
     project.write_layers(layers)
     return changed
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``geo-app ARGS`` in a fresh process of this checkout (exit code and output)."""
+    return subprocess.run(
+        [sys.executable, "-m", "geo_app.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def import_template_payloads(demo: Path, folder: Path, env: dict[str, str]) -> Path:
+    """A demo copy in ``folder`` whose names hold :data:`TEMPLATE_PAYLOADS`, each layer of
+    :data:`TEMPLATE_LAYERS` imported by ``geo-app import`` (as a planner's file would be)."""
+    scratch = folder / "scratch.gpkg"
+    inject(demo, scratch, TEMPLATE_PAYLOADS)
+    target = folder / "evil.gpkg"
+    shutil.copyfile(demo, target)
+    from geo_app.project import Project
+
+    source = Project.open(scratch)
+    for layer in TEMPLATE_LAYERS:
+        file = folder / f"{layer}.geojson"
+        source.layer(layer).to_file(file, driver="GeoJSON")
+        done = run_cli("import", str(target), layer, str(file), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return target
+
+
+def shown_literally(payload: str, text: str) -> bool:
+    """``payload`` in ``text`` as it is or as JSON writes it (``\\uXXXX`` for non-ASCII)."""
+    return payload in text or json.dumps(payload)[1:-1] in text
+
+
+def assert_nothing_ran(marker: Path) -> None:
+    """The marker payload's folder is absent: no template in the data ran."""
+    assert not marker.exists(), "a template in the data ran on the server"

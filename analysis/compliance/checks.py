@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputProblemsError
+from layers.field_values import is_blank
 
 PROBLEM_COLUMNS: list[str] = [
     "layer",
@@ -67,12 +68,8 @@ def as_code(values: pd.Series) -> pd.Series:
     return pd.Series([conv(v) for v in values], index=values.index, dtype=object)
 
 
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+is_missing = is_blank
+"""A cell counts as missing when it is blank (:func:`layers.field_values.is_blank`)."""
 
 
 def problem_row(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputProblemsError
+from layers.field_values import is_blank
 from layers.schema import CAMERA_KINDS
 
 _STATUS_ALIASES = {
@@ -72,13 +73,9 @@ def _problem(i, cid, fld, value, zh, en, severity="error") -> dict:
     }
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
 def normalise_status(value) -> str | None:
     """``working`` / ``broken`` for a status text (also 正常, 损坏, 故障 ...), else ``None``."""
-    if _missing(value):
+    if is_blank(value):
         return None
     return _STATUS_ALIASES.get(str(value).strip().lower())
 
@@ -154,7 +151,7 @@ def _check_geometry(t: _Table, i: int) -> list[dict]:
 
 def _check_id(t: _Table, i: int) -> list[dict]:
     cid = t.ids[i]
-    if _missing(cid) or str(cid).strip() == "":
+    if is_blank(cid) or str(cid).strip() == "":
         return [_problem(i, cid, "camera_id", cid, "缺少编号", "missing camera id")]
     if t.dup[i]:
         return [_problem(i, cid, "camera_id", cid, "编号重复", "duplicate camera id")]
@@ -226,7 +223,7 @@ def _check_status(t: _Table, i: int) -> list[dict]:
     cid, s = t.ids[i], t.cameras["status"].iloc[i]
     if normalise_status(s) is not None:
         return []
-    if _missing(s):
+    if is_blank(s):
         return [_problem(i, cid, "status", None, "缺少状态", "missing status")]
     return [
         _problem(
@@ -245,7 +242,7 @@ def _check_kind(t: _Table, i: int) -> list[dict]:
     if "kind" not in t.cameras.columns:
         return []
     k = t.cameras["kind"].iloc[i]
-    if _missing(k) or str(k) in CAMERA_KINDS:
+    if is_blank(k) or str(k) in CAMERA_KINDS:
         return []
     kinds = " / ".join(CAMERA_KINDS)
     return [

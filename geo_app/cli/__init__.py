@@ -17,6 +17,15 @@ from collections.abc import Sequence
 
 from layers.errors import PlannerError
 
+__all__ = [
+    "COMMAND_MODULES",
+    "CommandError",
+    "add_as_of_option",
+    "add_standard_option",
+    "build_parser",
+    "main",
+]
+
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "import_file",

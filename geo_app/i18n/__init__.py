@@ -26,6 +26,22 @@ from pathlib import Path
 
 from layers.schema import FACILITY_KIND_LABELS, FACILITY_STATUS_LABELS, ROOM_LABELS, SCHEMAS
 
+__all__ = [
+    "CATALOGUE_PATH",
+    "CATALOGUE_PATHS",
+    "DEFAULT_LANG",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "catalogue",
+    "facility_kind_label",
+    "field_label",
+    "layer_label",
+    "normalise_lang",
+    "room_label",
+    "t",
+    "value_label",
+]
+
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 """Supported languages; the first one is the default."""
 DEFAULT_LANG = "zh"

@@ -22,7 +22,6 @@ Every popup and tooltip value is escaped with :func:`html.escape` (Leaflet inser
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import folium
@@ -31,11 +30,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.coverage import CoverageResult
-from geo_app.i18n import catalogue, facility_kind_label, normalise_lang, t
+from geo_app import present
+from geo_app.i18n import facility_kind_label
+from geo_app.maps import theme
 from geo_app.maps import view as maps
-from geo_app.maps.popups import popup_label
-from geo_app.present import planning_table
 from layers.crs import WGS84
+from layers.field_values import is_blank
 
 ISOCHRONE_COLOUR = "#2563eb"
 """Blue of the isochrones (overlap kept)."""
@@ -148,72 +148,44 @@ _TIP_FIELD = {
     "chosen_sites": "name",
     "radiation_lines": "name",
 }
-_TIP = maps.TOOLTIP_FIELD  # the tooltip column that maps.add_layer shows
-_COLOUR = maps.COLOUR_FIELD
-DOT_RIM = "#111827"  # dark rims: planning dots sit on light fills
+DOT_RIM = theme.DOT_RIM
 _SIMPLIFY_DEG = 0.00001  # about a metre: outlines keep their shape, GeoJSON stays light
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+def _rows(gdf: gpd.GeoDataFrame, fields: list[str], lang: str) -> pd.DataFrame:
+    """The popup table of a planning layer: unserved reasons in the language, kind labels."""
+    if "reason" in fields and {"reason_zh", "reason_en"} <= set(gdf.columns):
+        fields = [*fields, "reason_zh", "reason_en"]  # collapsed into ``reason``
+    table = pd.DataFrame(gdf[fields]).reset_index(drop=True)
+    if "kind" in table.columns:
+        table["kind"] = [v if is_blank(v) else facility_kind_label(v, lang) for v in table["kind"]]
+    return table
+
+
+PLANNING = theme.ThemeSpec(
+    sections=("coverage", "site_selection"),
+    styles=LAYER_STYLES,
+    popup_fields=POPUP_FIELDS,
+    display=present.planning_table,
+    legend_title_key="coverage.legend_title",
+    tooltip_fields=_TIP_FIELD,
+    simplify_deg=_SIMPLIFY_DEG,
+    rows=_rows,
+)
+"""The coverage and site-selection maps (:mod:`geo_app.maps.theme`)."""
 
 
 def layer_title(name: str, lang: str = "zh") -> str:
     """Label of a planning map layer (``coverage.layer.<name>`` or ``site_selection.layer``)."""
-    for section in ("coverage", "site_selection"):
-        key = f"{section}.layer.{name}"
-        if key in catalogue():
-            return t(key, lang)
-    return name
-
-
-def _tooltips(name: str, gdf: gpd.GeoDataFrame, lang: str) -> list[str]:
-    title = layer_title(name, lang)
-    column = _TIP_FIELD.get(name, "name")
-    if column not in gdf.columns:
-        return [html.escape(title)] * len(gdf)
-    sep = ":" if lang == "zh" else ": "
-    return [html.escape(title if _missing(v) else f"{title}{sep}{v}") for v in gdf[column].tolist()]
+    return theme.layer_title(PLANNING, name, lang)
 
 
 def prepare_view(
     name: str, gdf: gpd.GeoDataFrame, lang: str = "zh", colours: Sequence[str] | None = None
 ) -> maps.LayerView:
-    """One planning layer as a :class:`~geo_app.maps.LayerView` with escaped popups.
-
-    Popup values are the display values of :func:`geo_app.present.planning_table` (labels of
-    methods, candidate layers and offers; facility kinds by their labels), escaped; headers are
-    the column labels. ``colours`` (one per feature) overrides the layer colour per feature.
-    """
-    lang = normalise_lang(lang)
-    style = LAYER_STYLES[name]
-    if gdf.crs is not None and not gdf.crs.equals(WGS84):
-        gdf = gdf.to_crs(WGS84)
-    geoms, keep = maps.drawable_geometries(gdf.geometry.values)
-    dropped = int((~keep).sum())
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))[keep]
-    fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
-    if "reason" in fields and {"reason_zh", "reason_en"} <= set(gdf.columns):
-        fields += ["reason_zh", "reason_en"]  # collapsed into ``reason`` in the language
-    table = pd.DataFrame(gdf[fields]).reset_index(drop=True)
-    if "kind" in table.columns:
-        table["kind"] = [v if _missing(v) else facility_kind_label(v, lang) for v in table["kind"]]
-    shown = planning_table(table, lang) if fields else pd.DataFrame()
-    columns: dict[str, list[str]] = {_TIP: _tooltips(name, gdf, lang)}
-    for i, column in enumerate(shown.columns):
-        columns[f"f{i}"] = [
-            html.escape(t("common.empty", lang) if _missing(v) else str(v))
-            for v in shown[column].tolist()
-        ]
-    if colours is not None:
-        columns[_COLOUR] = [str(c) for c in np.asarray(list(colours), dtype=object)[keep]]
-    ids = gdf["community_id"].astype(str).tolist() if "community_id" in gdf.columns else ()
-    headers = [popup_label(c, lang) for c in shown.columns]
-    view = maps.light_view(  # ids: to join the verdicts (maps.with_popup_fields)
-        name, gdf, columns, headers, style, style.simplify_deg or _SIMPLIFY_DEG, ids
-    )
-    view.dropped += dropped
-    return view
+    """One planning layer as a :class:`~geo_app.maps.LayerView` with escaped popups
+    (:func:`geo_app.maps.theme.prepare_view` of :data:`PLANNING`)."""
+    return theme.prepare_view(PLANNING, name, gdf, lang, colours)
 
 
 # -- coverage ----------------------------------------------------------------------------------
@@ -347,25 +319,20 @@ def prepare_site_selection(
 
 
 # -- the map -----------------------------------------------------------------------------------
-def style_function(style: maps.LayerStyle):
-    """Leaflet style of a planning layer (:func:`geo_app.maps.feature_style`, dark dot rims;
-    a feature's ``_colour`` overrides the layer colour)."""
-    return maps.feature_style(style, DOT_RIM)
+style_function = theme.style_function
 
 
 def add_view(m: folium.Map, view: maps.LayerView, lang: str = "zh") -> folium.FeatureGroup:
     """Add one prepared layer to ``m`` as a toggleable ``FeatureGroup`` named in ``lang``."""
-    title = layer_title(view.name, lang)
-    return maps.add_layer(m, view, lang, title=title, style=style_function(view.style), show=True)
+    return theme.add_view(PLANNING, m, view, lang)
 
 
 def legend_html(views: Sequence[maps.LayerView], lang: str = "zh", title_key: str = "") -> str:
     """HTML of the legend: a swatch and the escaped label of each layer."""
-    title = t(title_key or "coverage.legend_title", lang)
-    return maps.legend_html(views, lang, title=title, label=lambda name: layer_title(name, lang))
+    return theme.legend_html(PLANNING, views, lang, title_key)
 
 
-def planning_map(
+def planning_map(  # noqa: PLR0913 - the options of one map call, given by name
     views: Sequence[maps.LayerView],
     lang: str = "zh",
     basemap: str | maps.BasemapChoice = maps.DEFAULT_BASEMAP,
@@ -380,20 +347,9 @@ def planning_map(
     (default: all; see :func:`geo_app.maps.focus_bounds`), so that a few remote villages do not
     zoom the map out; ``basemap`` and ``assets`` are as in :func:`geo_app.maps.build_map`.
     """
-    lang = normalise_lang(lang)
-    chosen = [v for v in views if focus is None or v.name in focus] or list(views)
-    return maps.build_map(
-        views,
-        lang,
-        basemap,
-        assets,
-        theme=maps.MapTheme(
-            label=lambda name: layer_title(name, lang),
-            legend_title=t(legend_title_key or "coverage.legend_title", lang),
-            rim=DOT_RIM,
-        ),
-        focus=chosen,
-        focus_share=focus_share,
+    chosen = [v for v in views if focus is None or v.name in focus]
+    return theme.theme_map(
+        PLANNING, views, lang, basemap, assets, chosen, focus_share, legend_title_key
     )
 
 

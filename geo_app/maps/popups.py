@@ -9,14 +9,13 @@ map knows them (:func:`code_names`).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from geo_app.i18n import field_label, layer_label, normalise_lang, t, value_label
+from layers.field_values import is_blank
 from layers.schema import SCHEMAS
 
 TOOLTIP_FIELD = "_tip"
@@ -24,19 +23,13 @@ _MAX_POPUP_FIELDS = 14
 
 
 # -- formatting and escaping ----------------------------------------------------------------
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def format_value(layer: str, field_name: str, value: object, lang: str = "zh") -> str:
     """Display text (not yet escaped) of one attribute value.
 
     Missing values show as a dash, booleans as 是/否 (yes/no), floats with at most two
     decimals, coded values (facility kinds, Art. 8 rooms, era ...) with their labels.
     """
-    if _is_missing(value):
+    if is_blank(value):
         return t("common.empty", lang)
     if isinstance(value, bool | np.bool_):
         return t("common.yes" if value else "common.no", lang)
@@ -62,7 +55,7 @@ def popup_fields(layer: str, columns: Iterable[str]) -> list[str]:
 def _title_of(layer: str, record: Mapping) -> str:
     schema = SCHEMAS.get(layer)
     for key in ("name", schema.id_field if schema else None):
-        if key and key in record and not _is_missing(record[key]):
+        if key and key in record and not is_blank(record[key]):
             return str(record[key])
     return ""
 
@@ -144,4 +137,4 @@ def named_codes(
     lookup = names.get(column)
     if not lookup:
         return list(values)
-    return [v if _is_missing(v) else lookup.get(str(v), v) for v in values]
+    return [v if is_blank(v) else lookup.get(str(v), v) for v in values]

@@ -17,18 +17,15 @@ working cameras (blue dots), broken cameras (large orange dots). Every popup val
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from analysis.surveillance import SurveillanceResult
-from geo_app.i18n import normalise_lang, t
+from geo_app.maps import theme
 from geo_app.maps import view as maps
-from geo_app.maps.popups import popup_label
 from geo_app.workflows import analysed_cameras, surveillance_table
 
 BLIND_SPOT_COLOUR = "#e31a1c"
@@ -87,51 +84,30 @@ _ID = {
     "blind_spots": "space_id",
 }
 _SIMPLIFY_DEG = 0.000005  # about half a metre: sectors keep their shape, GeoJSON stays light
-_TIP = maps.TOOLTIP_FIELD  # the tooltip column that maps.add_layer shows
-DOT_RIM = "#111827"  # dark rims on cameras
+DOT_RIM = theme.DOT_RIM
 
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+SURVEILLANCE = theme.ThemeSpec(
+    sections=("surveillance",),
+    styles=LAYER_STYLES,
+    popup_fields=POPUP_FIELDS,
+    display=surveillance_table,
+    legend_title_key="surveillance.legend_title",
+    tooltip_fields=_ID,
+    default_tooltip="camera_id",
+    simplify_deg=_SIMPLIFY_DEG,
+)
+"""The surveillance map (:mod:`geo_app.maps.theme`)."""
 
 
 def layer_title(name: str, lang: str = "zh") -> str:
     """Label of a surveillance map layer (``surveillance.layer.<name>``)."""
-    return t(f"surveillance.layer.{name}", lang)
-
-
-def _tooltips(name: str, gdf: gpd.GeoDataFrame, lang: str) -> list[str]:
-    title = layer_title(name, lang)
-    column = _ID.get(name, "camera_id")
-    if column not in gdf.columns:
-        return [html.escape(title)] * len(gdf)
-    sep = ":" if lang == "zh" else ": "
-    return [html.escape(title if _missing(v) else f"{title}{sep}{v}") for v in gdf[column].tolist()]
+    return theme.layer_title(SURVEILLANCE, name, lang)
 
 
 def prepare_view(name: str, gdf: gpd.GeoDataFrame, lang: str = "zh") -> maps.LayerView:
-    """One surveillance layer as a :class:`~geo_app.maps.LayerView` with escaped popups.
-
-    Popup values are the display values of :func:`geo_app.workflows.surveillance_table`
-    (labels of kinds and statuses, shares in %), escaped; headers are the column labels.
-    """
-    lang = normalise_lang(lang)
-    style = LAYER_STYLES[name]
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs("EPSG:4326")
-    gdf, dropped = maps.drawable(gdf)
-    fields = [c for c in POPUP_FIELDS[name] if c in gdf.columns]
-    shown = surveillance_table(pd.DataFrame(gdf[fields]), lang) if fields else pd.DataFrame()
-    columns: dict[str, list[str]] = {_TIP: _tooltips(name, gdf, lang)}
-    for i, column in enumerate(shown.columns):
-        columns[f"f{i}"] = [
-            html.escape(t("common.empty", lang) if _missing(v) else str(v))
-            for v in shown[column].tolist()
-        ]
-    headers = [popup_label(c, lang) for c in shown.columns]
-    view = maps.light_view(name, gdf, columns, headers, style, _SIMPLIFY_DEG)
-    view.dropped += dropped
-    return view
+    """One surveillance layer as a :class:`~geo_app.maps.LayerView` with escaped popups
+    (values of :func:`geo_app.workflows.surveillance_table`; :data:`SURVEILLANCE`)."""
+    return theme.prepare_view(SURVEILLANCE, name, gdf, lang)
 
 
 def surveillance_frames(
@@ -183,16 +159,12 @@ def prepare_surveillance(
     return [prepare_view(name, gdf, lang) for name, gdf in frames.items()]
 
 
-def style_function(style: maps.LayerStyle):
-    """Leaflet style of a surveillance layer (:func:`geo_app.maps.feature_style`, dark dot
-    rims; view sectors are semi-transparent by their ``fill_opacity``)."""
-    return maps.feature_style(style, DOT_RIM)
+style_function = theme.style_function
 
 
 def legend_html(views: Sequence[maps.LayerView], lang: str = "zh") -> str:
     """HTML of the legend: a swatch and the escaped label of each layer."""
-    title = t("surveillance.legend_title", lang)
-    return maps.legend_html(views, lang, title=title, label=lambda name: layer_title(name, lang))
+    return theme.legend_html(SURVEILLANCE, views, lang)
 
 
 def surveillance_map(
@@ -206,17 +178,5 @@ def surveillance_map(
     Opens on the public spaces, views and blind spots (not on large rural communities).
     ``basemap`` and ``assets`` are as in :func:`geo_app.maps.build_map`.
     """
-    lang = normalise_lang(lang)
-    return maps.build_map(
-        views,
-        lang,
-        basemap,
-        assets,
-        theme=maps.MapTheme(
-            label=lambda name: layer_title(name, lang),
-            legend_title=t("surveillance.legend_title", lang),
-            rim=DOT_RIM,
-        ),
-        focus=[v for v in views if v.name != "communities"] or list(views),
-        focus_share=1.0,
-    )
+    focus = [v for v in views if v.name != "communities"]
+    return theme.theme_map(SURVEILLANCE, views, lang, basemap, assets, focus, 1.0)

@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from layers.field_values import is_blank as field_is_blank
+
 MISSING = "—"
 """What an empty value looks like on screen (never "None" or "nan")."""
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -31,16 +33,16 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
+BLANK_TEXTS = frozenset({"none", "nan", "nat", "<na>"})
+"""Texts that a table stringified from missing values holds instead of them."""
+
+
 def is_blank(value: object) -> bool:
-    """Whether ``value`` is empty: None, NaN, NA/NaT, or text that is empty/"None"/"nan"."""
-    if value is None:
-        return True
+    """Whether a shown value is empty: blank (:func:`layers.field_values.is_blank`) or a text
+    that stands for a missing value ("None", "nan" ...)."""
     if isinstance(value, str):
-        return value.strip().lower() in ("", "none", "nan", "nat", "<na>")
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists, arrays: not a single missing value
-        return False
+        return not value.strip() or value.strip().lower() in BLANK_TEXTS
+    return field_is_blank(value)
 
 
 def format_share(value: object, digits: int = 1) -> str:

@@ -19,6 +19,14 @@ import streamlit as st
 from geo_app.i18n import t
 from layers.errors import PlannerError
 
+__all__ = [
+    "PAGES",
+    "SHOW_TRACEBACKS_ENV",
+    "PageSpec",
+    "guarded",
+    "page_objects",
+]
+
 
 @dataclass(frozen=True)
 class PageSpec:

@@ -6,20 +6,12 @@ import math
 import re
 from collections.abc import Sequence
 
-import pandas as pd
-
 from geo_app.i18n import t
 from geo_app.reports.context.model import ReportTable
+from layers.field_values import is_blank
 
-
-def missing(value: object) -> bool:
-    """Whether ``value`` is None, ``pd.NA`` or a float NaN."""
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
+missing = is_blank
+"""Whether a value is blank (:func:`layers.field_values.is_blank`): shown as a dash."""
 
 
 def fmt_number(value: object, decimals: int = 0) -> str:

@@ -25,7 +25,7 @@ from geo_app.reports.context.lookup import (
     resolve_district,
     scenario_district_matches,
 )
-from geo_app.reports.context.map_layers import map_layers
+from geo_app.reports.context.map_layers import district_area, map_layers
 from geo_app.reports.context.model import HEADINGS, ReportContext, ReportInputs
 from geo_app.reports.context.sites import choose_sites, scenario_facts, site_tables
 from geo_app.reports.context.summary import Headline, headline, metrics_table
@@ -104,8 +104,8 @@ def build_report_context(
     class_minimum = float(minimum.iloc[0]) if len(minimum) else float("nan")
 
     report(0.3, lbl("progress.coverage", lang))
-    communities = project.layer("communities")
-    communities = communities[communities["district_code"].astype(str) == code]
+    area = district_area(project, code)
+    communities = area["communities"]
     network = workflows.project_network(project)
     inputs = ReportInputs(project, code, name, standard, compliance, network, lang)
     coverage_table, coverage_gaps, coverage, notes = coverage_tables(
@@ -137,7 +137,7 @@ def build_report_context(
     summary_text.insert(1, shortfall_link(comm, hub_rule(standard), lang))  # Art. 11 -> 13
     ready = data_readiness(project, district=code)
     report(0.9, lbl("progress.maps", lang))
-    layers = map_layers(project, code, comm, selection)
+    layers = map_layers(project, area, comm, selection)
     report(1.0, lbl("progress.done", lang))
     return ReportContext(
         lang=lang,

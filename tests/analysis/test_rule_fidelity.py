@@ -19,7 +19,7 @@ from analysis.compliance import check_compliance, failed_terms, gap_kinds, split
 from analysis.standards import StandardError, load_standard
 from layers.districts import apply_district_classes, district_class, find_district, load_districts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(layers: dict, **kw):

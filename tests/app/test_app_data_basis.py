@@ -18,7 +18,7 @@ from geo_app.project import Project
 from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows import project_compliance
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 DAOWAI = "230104"
 
 

@@ -23,9 +23,7 @@ from geo_app.present.district_names import district_options
 from geo_app.present.export_language import export_lang, localize_frame, zh_number
 from geo_app.present.formatting import MISSING, format_share, local_time, plain_number, to_local
 from geo_app.project import Project
-from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows.site_selection import MODELS, run_site_selection
-from layers.districts import HARBIN_DISTRICTS
 
 CODED_ENGLISH = {"urban", "rural", "new", "old", "below", "compliant", "core", "outer", "county"}
 
@@ -117,40 +115,6 @@ def test_times_are_shown_in_asia_shanghai():
 
 
 # -- one district list ---------------------------------------------------------------------------
-
-
-def test_district_lists_are_equal_across_pages(demo_project_path, monkeypatch):
-    from geo_app.app import frame as ui
-    from geo_app.app import state as state
-    from geo_app.app.pages import (
-        compare,
-        compliance,
-        explorer,
-        reports,
-        site_selection,
-        surveillance,
-    )
-
-    monkeypatch.setenv(ENV_PROJECT, str(demo_project_path))
-    info = state.load_info()
-    lists = {
-        "explorer": list(explorer._district_options().items()),
-        "site_selection": _pairs(site_selection._district_options()),
-        "surveillance": _pairs(surveillance._district_options(info)),
-        "reports": _pairs(reports._district_options()),
-        "compare": _pairs(compare.district_options(info.key)),
-        "compliance": list(compliance.option_names(ui.district_options()).items()),
-    }
-    expected = list(HARBIN_DISTRICTS.items())
-    for page, pairs in lists.items():
-        assert pairs == expected, page
-    table = ui.district_options()
-    assert table.set_index("district_code").loc["230113", "short_name"] == "双城"
-    assert table.set_index("district_code").loc["230184", "communities"] == 8
-
-
-def _pairs(options: pd.DataFrame) -> list[tuple[str, str]]:
-    return list(zip(options["district_code"].astype(str), options["name"], strict=True))
 
 
 def test_district_options_without_a_districts_layer():

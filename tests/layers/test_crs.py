@@ -29,7 +29,7 @@ from layers.crs import (
     wgs84_to_gcj02,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 COORDS = SHARED / "data" / "benchmarks" / "coords"
 needs_vectors = pytest.mark.skipif(
     not COORDS.exists(), reason="shared/data/benchmarks/coords not present beside the repo"

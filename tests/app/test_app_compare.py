@@ -17,7 +17,7 @@ from geo_app.project import Project
 from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows.compare import default_districts, district_table, project_district_metrics
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def _app(path: Path, monkeypatch) -> AppTest:

@@ -25,7 +25,7 @@ from analysis.distances import (
     snap_points,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 HARBIN_PBF = SHARED / "data" / "harbin" / "harbin.osm.pbf"
 
 METRIC = "EPSG:4551"  # CGCS2000 GK zone 126E: the metric CRS the code picks for Harbin

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app_browser import BROWSER_MARKS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from load_sessions import CIRCLES, run_load, summary  # noqa: E402
 

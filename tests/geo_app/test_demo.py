@@ -55,7 +55,7 @@ TABLES = {"ratings"}
 """Layers without geometry (attribute tables of the GeoPackage)."""
 CORE = {"道里区", "南岗区", "道外区", "香坊区", "平房区", "松北区"}
 METRIC = "EPSG:4551"
-DERIVE_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "derive_districts.py"
+DERIVE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "derive_districts.py"
 
 
 def _sha256(path) -> str:

@@ -14,7 +14,7 @@ from geo_app.project import Project
 from geo_app.project.paths import ENV_PROJECT
 from geo_app.project.postgis.store import PostGISStore
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:

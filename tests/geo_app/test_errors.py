@@ -23,7 +23,7 @@ def _error_classes() -> list[type[BaseException]]:
     for package in (layers, analysis, geo_app):
         prefix = package.__name__ + "."
         for info in pkgutil.walk_packages(package.__path__, prefix):
-            if info.name.startswith(("geo_app.app.pages", "geo_app.app")):
+            if info.name.startswith("geo_app.app"):
                 continue  # Streamlit scripts run on import
             module = importlib.import_module(info.name)
             for _, obj in inspect.getmembers(module, inspect.isclass):

@@ -677,7 +677,7 @@ def test_ranking_orders_by_the_share_of_public_places_added():
 # --------------------------------------------------------------------------------------------
 # real buildings (OpenStreetMap extract of central Harbin)
 # --------------------------------------------------------------------------------------------
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 HARBIN_PBF = SHARED / "data" / "harbin" / "harbin.osm.pbf"
 
 

@@ -19,7 +19,7 @@ from layers.network import (
     network_to_layers,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 HARBIN_PBF = SHARED / "data" / "harbin" / "harbin.osm.pbf"
 
 # nodes 1-6 exist; node 99 is referenced but missing (a clipped extract)

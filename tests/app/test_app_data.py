@@ -29,7 +29,7 @@ from geo_app.project.paths import ENV_PROJECT
 from layers.crs import wgs84_to_bd09, wgs84_to_gcj02
 from layers.io import LayerFileError
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 X0, Y0 = 126.62, 45.75  # central Harbin
 
 

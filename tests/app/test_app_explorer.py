@@ -18,7 +18,7 @@ from geo_app.cli import app as cli_app
 from geo_app.cli import main
 from geo_app.project.paths import ENV_PROJECT
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 @pytest.fixture

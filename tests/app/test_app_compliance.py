@@ -40,7 +40,7 @@ from geo_app.project import Project
 from geo_app.project.paths import ENV_PROJECT
 from geo_app.workflows import filter_compliance, project_budgets, project_compliance
 
-ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 EVIL = "<img src=x onerror=alert(1)>"
 REQUIRED_COLUMNS = [
     "community_id",

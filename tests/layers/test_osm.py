@@ -28,7 +28,7 @@ from layers.osm import (
 )
 from layers.validation import validate
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 HARBIN_PBF = SHARED / "data" / "harbin" / "harbin.osm.pbf"
 
 METRIC = "EPSG:4551"

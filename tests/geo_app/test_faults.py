@@ -23,7 +23,7 @@ import pytest
 from geo_app.cli import main
 from geo_app.project import Project, ProjectError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _digest(path: Path) -> str:

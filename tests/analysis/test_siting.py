@@ -19,8 +19,8 @@ from analysis.siting import (
 )
 from analysis.siting._local_search import HAVE_LOCAL_SEARCH, rwls_set_cover
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 BENCH = SHARED / "data" / "benchmarks"
 INF = math.inf
 
