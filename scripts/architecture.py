@@ -15,13 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 WINGS = {
     "layers": "the data model: schemas, validation, coordinate systems, files, OSM, network",
     "analysis": "pure computation on layers (no streamlit, no folium, no project store)",
-    "geo_app": "the application: project stores, workflows, maps, reports, CLI, pages",
+    "geo_app": "the application by tier: project <- workflows <- present <- maps <- reports <- cli, app",
 }
 HEADER = """# Architecture
 
 Three import packages, one direction of imports:
-`layers` <- `analysis` <- `geo_app` <- `streamlit_app.py`. `analysis` never imports streamlit
-or folium; the Streamlit pages (`geo_app/pages/`) are widgets and layout over library calls.
+`layers` <- `analysis` <- `geo_app` <- `streamlit_app.py`, and inside `geo_app`
+`project` <- `workflows` <- `present` <- `maps` <- `reports` <- `cli`, `app` (a `ruff.toml` per
+package bans the imports that would run back up: ruff's TID251). Only `geo_app/app` imports
+streamlit; only `geo_app/maps` and `geo_app/reports` import folium; the Streamlit pages
+(`geo_app/app/pages/`) are widgets and layout over library calls.
 Errors a planner can fix derive from `layers.errors.PlannerError`; the CLI and the app show
 those as messages, anything else is a bug and keeps its traceback. Modules hold one topic each
 (at most ~600 lines); private helpers live in `_underscore` modules. Written by

@@ -1,4 +1,4 @@
-"""Compliance of a project (Art. 8, 11, 12, 32, 33, 36): the check, its tables and exports.
+"""Compliance of a project (Art. 8, 11, 12, 32, 33, 36): the check, its filter and the budgets.
 
 Errors a planner can fix are raised as :class:`~geo_app.project.ProjectError` with a bilingual
 message.
