@@ -16,43 +16,23 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from analysis.compliance import ComplianceInputError
-from geo_app import maps, workflows
+from geo_app import maps
+from geo_app.app import caches
 from geo_app.app import state as state
 from geo_app.i18n import t
 from geo_app.maps import LayerView
 from geo_app.maps import basemap as basemap
 from geo_app.maps import export as map_export
 from geo_app.maps import thematic as maps_thematic
-from geo_app.project import Project
-from geo_app.project.store import ProjectError
-
-BASE_LAYERS: tuple[str, ...] = ("network_edges", "buildings", "water", "green")
-"""Project layers the offline basemap is drawn from (those present)."""
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _offline(key: state.FileKey) -> basemap.OfflineBasemap:
-    return basemap.prepare_offline(state.load_layers(BASE_LAYERS))
 
 
 def offline_basemap() -> basemap.OfflineBasemap:
     """The offline basemap of the open project (cached per project file version)."""
-    return _offline(state.load_info().key)
+    return caches.offline_basemap(state.load_info().key)
 
 
 COMMUNITY_VIEWS = maps_thematic.COMMUNITY_VIEWS
 """Map layers of communities whose popups show the verdict and shortfall."""
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _verdicts(key: state.FileKey, lang: str) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    try:
-        result = workflows.project_compliance(Project.open(key.path))
-    except (ComplianceInputError, ProjectError):  # missing or bad inputs: no verdicts
-        return {}, {}
-    table = result.communities
-    return maps_thematic.community_verdicts(table, lang), maps_thematic.community_fills(table)
 
 
 def with_verdicts(views: Sequence[LayerView], lang: str) -> list[LayerView]:
@@ -60,7 +40,7 @@ def with_verdicts(views: Sequence[LayerView], lang: str) -> list[LayerView]:
     shortfall under the project's standard, and whose communities are filled by their
     shortfall class (:func:`geo_app.maps.thematic.with_shortfall`; compliance cached per
     project file version)."""
-    verdicts, fills = _verdicts(state.load_info().key, lang)
+    verdicts, fills = caches.verdicts(state.load_info().key, lang)
     if not verdicts:
         return list(views)
     return maps_thematic.with_shortfall(views, verdicts, fills, lang)

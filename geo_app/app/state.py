@@ -186,6 +186,17 @@ def load_layers(
     return {n: _layer(info.key, n) for n in names if n in info.layers}
 
 
+def key_info(key: FileKey) -> ProjectInfo:
+    """Settings, layer names and counts of the project version ``key`` (cached)."""
+    return _project_info(key)
+
+
+def key_layers(key: FileKey, names: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of ``names`` present in the project version ``key``, by name (cached)."""
+    info = _project_info(key)
+    return {n: _layer(key, n) for n in names if n in info.layers}
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _views(
     key: FileKey,

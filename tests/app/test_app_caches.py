@@ -115,6 +115,7 @@ def test_report_context_and_file_are_built_once_per_project_version(project_file
         return _Context()
 
     monkeypatch.setattr(reports.state, "open_project", lambda key: key)
+    monkeypatch.setattr(reports.caches, "compliance", lambda key: reports.caches.ComplianceData())
     monkeypatch.setattr(reports, "build_report_context", fake_context)
     monkeypatch.setattr(reports, "report_bytes", lambda c, fmt: rendered.append(fmt) or b"x")
     key = state.file_key(project_file)
@@ -142,6 +143,7 @@ def test_report_cache_expires(project_file, monkeypatch):
     reports._built_reports.clear()
     built = []
     monkeypatch.setattr(reports.state, "open_project", lambda key: key)
+    monkeypatch.setattr(reports.caches, "compliance", lambda key: reports.caches.ComplianceData())
     monkeypatch.setattr(
         reports, "build_report_context", lambda p, d, **kw: built.append(d) or _Context()
     )

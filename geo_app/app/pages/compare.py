@@ -20,7 +20,6 @@ from geo_app.i18n import t
 from geo_app.maps import basemap as basemap
 from geo_app.maps import small_maps
 from geo_app.present import compare_export
-from geo_app.project import Project
 from geo_app.workflows import compare as compare
 
 MAX_DISTRICTS = 4
@@ -47,7 +46,7 @@ def district_options(key: state.FileKey) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def compute(key: state.FileKey, districts: tuple[str, ...]) -> compare.DistrictComparison:
     """The comparison of ``districts`` in the project file version ``key`` (cached)."""
-    return compare.project_district_metrics(Project.open(key.path), list(districts))
+    return compare.project_district_metrics(state.open_project(key), list(districts))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -17,9 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.budgets import HeatingCosts, StarRewards
-from analysis.compliance import ComplianceInputError, ComplianceResult, filter_table, with_geometry
+from analysis.compliance import ComplianceResult, filter_table, with_geometry
 from analysis.standards import StandardError, available_standards, load_standard
 from geo_app import maps, present, workflows
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import map_widgets as map_widgets
 from geo_app.app import state as state
@@ -29,7 +30,6 @@ from geo_app.maps import thematic as maps_thematic
 from geo_app.present.district_names import option_names
 from geo_app.present.export_language import export_lang, is_share_column
 from geo_app.present.formatting import percent_points
-from geo_app.project import Project
 
 
 @dataclass
@@ -43,24 +43,19 @@ class ComplianceData:
     budget_problems: pd.DataFrame | None = None
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def compute(key: state.FileKey, standard: str) -> ComplianceData:
-    """Compliance and budgets of the project file version ``key`` under ``standard`` (cached).
-
-    Input problems are returned (``problems``), not raised, so that they are cached too.
-    """
-    project = Project.open(key.path)
-    std = workflows.project_standard(project, standard)
-    try:
-        result = workflows.project_compliance(project, std)
-    except ComplianceInputError as exc:
-        return ComplianceData(problems=exc.problems)
-    data = ComplianceData(result=result)
-    try:
-        data.stars, data.heating = workflows.project_budgets(project, std)
-    except ComplianceInputError as exc:
-        data.budget_problems = exc.problems
-    return data
+    """Compliance and budgets of the project version ``key`` under ``standard`` (the app's
+    shared results, :mod:`geo_app.app.caches`); input problems are returned, not raised."""
+    found = caches.compliance(key, standard)
+    if found.result is None:
+        return ComplianceData(problems=found.problems)
+    money = caches.budgets(key, standard)
+    return ComplianceData(
+        result=found.result,
+        stars=money.stars,
+        heating=money.heating,
+        budget_problems=money.problems,
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

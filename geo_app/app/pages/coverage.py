@@ -32,7 +32,7 @@ from geo_app.i18n import facility_kind_label, t
 from geo_app.maps import planning as maps_planning
 from geo_app.present.formatting import format_share
 from geo_app.present.headlines import CoverageHeadline, coverage_headline, coverage_headline_text
-from geo_app.project import Project, ProjectError
+from geo_app.project import ProjectError
 from layers.errors import PlannerError
 from layers.schema import FACILITY_KINDS
 
@@ -67,7 +67,7 @@ class Outcome:
 def compute(key: state.FileKey, params: Params) -> Outcome:
     """Coverage (with isochrones at the distance) and 2SFCA of the file version ``key``."""
     start = time.perf_counter()
-    project = Project.open(key.path)
+    project = state.open_project(key)
     G = state.network(key)
     try:
         result = workflows.project_coverage(
@@ -84,7 +84,7 @@ def gaps(key: state.FileKey, params: Params, weights: tuple[tuple[str, float], .
     """Gap priority of a cached run with ``weights`` (``(name, weight)`` pairs)."""
     outcome = compute(key, params)
     return workflows.project_gaps(
-        Project.open(key.path), outcome.result, outcome.accessibility, weights=dict(weights)
+        state.open_project(key), outcome.result, outcome.accessibility, weights=dict(weights)
     )
 
 

@@ -19,11 +19,11 @@ import geopandas as gpd
 import streamlit as st
 
 from geo_app import maps, workflows
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import map_widgets as map_widgets
 from geo_app.app import state as state
 from geo_app.i18n import field_label, layer_label, t
-from geo_app.project import Project
 from geo_app.project.postgis.platform import EditConflictError, check_unchanged
 from layers.io import LayerFileError
 from layers.schema import LAYER_NAMES, get_schema
@@ -89,7 +89,7 @@ def _dry_run(
 ) -> workflows.ImportOutcome:
     """Validation of an import (nothing written), once per project version and choices."""
     return workflows.import_file(
-        Project.open(key.path),
+        state.open_project(key),
         layer,
         _source,
         mapping=dict(mapping),
@@ -371,8 +371,7 @@ def _import_section(info: state.ProjectInfo, lang: str) -> None:
             file_name=name,
         )
         if done.written:
-            st.cache_data.clear()
-            st.cache_resource.clear()
+            caches.clear()
             text = t(
                 "data.imported",
                 lang,

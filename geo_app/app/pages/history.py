@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import state as state
 from geo_app.i18n import layer_label, t
@@ -53,4 +54,4 @@ def render() -> None:
         restore_feature(store, int(entry))
         row = restorable.set_index("history_id").loc[entry]
         st.success(t("history.restored", lang, layer=row["layer"], fid=row["fid"]))
-        st.cache_resource.clear()
+        caches.clear()

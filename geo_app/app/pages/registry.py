@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import state as state
 from geo_app.i18n import t
@@ -25,7 +26,7 @@ FLASH = "registry_done"
 
 def _done(message: str) -> None:
     """Show ``message`` after a rerun that draws the lists anew."""
-    st.cache_resource.clear()
+    caches.clear()
     st.session_state[FLASH] = message
     st.rerun()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import state as state
 from geo_app.app.progress import BarProgress
@@ -100,7 +101,12 @@ def report_context(
     if built is not None:
         return built.context
     context = build_report_context(
-        state.open_project(key), district, scenario=scenario or None, lang=lang, progress=progress
+        state.open_project(key),
+        district,
+        scenario=scenario or None,
+        lang=lang,
+        progress=progress,
+        compliance=caches.compliance(key).result,
     )
     with _BUILT_LOCK:
         store = _built_reports()

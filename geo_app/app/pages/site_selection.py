@@ -28,13 +28,14 @@ import streamlit as st
 from analysis.hubs import HubRule, hub_rule
 from analysis.standards import StandardError, load_standard
 from geo_app import maps, present
+from geo_app.app import caches
 from geo_app.app import frame as ui
 from geo_app.app import map_widgets as map_widgets
 from geo_app.app import state as state
 from geo_app.i18n import layer_label, t
 from geo_app.maps import planning as maps_planning
 from geo_app.present.formatting import local_time
-from geo_app.project import Project, ProjectError
+from geo_app.project import ProjectError
 from geo_app.workflows import site_selection as site_selection
 from geo_app.workflows.site_selection.walking import walk_warning
 from layers.errors import PlannerError
@@ -79,7 +80,7 @@ SITE_MAP = map_widgets.PlanningMapPanel(
 def run(key: state.FileKey, params: Params) -> site_selection.SiteSelection:
     """:func:`~geo_app.workflows.site_selection.run_site_selection` of the file version ``key``."""
     return site_selection.run_site_selection(
-        Project.open(key.path),
+        state.open_project(key),
         params.model,
         candidates=params.candidates,
         distance_m=params.distance_m,
@@ -87,6 +88,7 @@ def run(key: state.FileKey, params: Params) -> site_selection.SiteSelection:
         district=params.district,
         same_street=params.same_street,
         G=state.network(key),
+        compliance=caches.compliance(key).result if params.model == "hub" else None,
     )
 
 
@@ -109,7 +111,7 @@ def map_views(key: state.FileKey, params: Params, lang: str) -> list[maps.LayerV
     """Prepared map layers of a cached run in ``lang``."""
     communities = state.load_layers(("communities",)).get("communities")
     try:
-        candidates = site_selection.candidate_sites(Project.open(key.path), params.candidates)
+        candidates = site_selection.candidate_sites(state.open_project(key), params.candidates)
     except ProjectError:
         candidates = None
     return maps_planning.prepare_site_selection(

@@ -28,7 +28,6 @@ from geo_app.app import map_widgets as map_widgets
 from geo_app.app import state as state
 from geo_app.i18n import t, value_label
 from geo_app.maps import surveillance as maps_surveillance
-from geo_app.project import Project
 from layers.errors import PlannerError
 from layers.schema import CAMERA_KINDS
 
@@ -80,7 +79,7 @@ def compute(key: state.FileKey, params: Params) -> Outcome:
     start = time.perf_counter()
     try:
         result = workflows.project_surveillance(
-            Project.open(key.path),
+            state.open_project(key),
             district=params.district,
             spec=_spec(params),
             max_cameras=params.max_cameras,

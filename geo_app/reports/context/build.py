@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.compliance import ComplianceResult
 from analysis.hubs import hub_rule
 from geo_app import workflows
 from geo_app.i18n import normalise_lang, value_label
@@ -62,6 +63,7 @@ def build_report_context(
     scenario: str | None = None,
     lang: str = "zh",
     progress: Progress | None = None,
+    compliance: ComplianceResult | None = None,
 ) -> ReportContext:
     """Gather everything the report of ``district`` shows.
 
@@ -76,6 +78,9 @@ def build_report_context(
         candidate sites, 500 m); when no site can be planned the report says so and why.
     lang : {"zh", "en"}
     progress : callable(fraction, message), optional
+    compliance : ComplianceResult, optional
+        The project's compliance under its own standard set, if the caller has it (the app's
+        shared result); computed here otherwise.
 
     Raises
     ------
@@ -94,7 +99,8 @@ def build_report_context(
     saved, scenario_row = _saved_scenario(project, scenario, code, name)
     standard = workflows.project_standard(project)
     report(0.1, lbl("progress.compliance", lang))
-    compliance = workflows.project_compliance(project, standard)
+    if compliance is None:  # the caller's result of the project's standard, if it has one
+        compliance = workflows.project_compliance(project, standard)
     result = workflows.filter_compliance(compliance, [code])
     comm = result.communities
     if comm.empty:
