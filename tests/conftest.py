@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from platform_accounts import DAOLI, PASSWORDS, push_demo
 
 # A page's unexpected error shows a message to planners; in the tests it keeps its traceback
 # (AppTest's ``at.exception``, the browser page) so that a bug fails the test.
@@ -79,11 +80,6 @@ def shared_dir() -> Path:
 
 # -- a throw-away PostgreSQL + PostGIS cluster for the shared-platform tests --------------------
 
-DAOLI, NANGANG = "230102", "230103"
-"""道里区 and 南岗区: the district of the district account, and a district it must not touch."""
-PASSWORDS = {"daoli": "daoli-pass-1", "street1": "street-pass-1", "comm1": "comm-pass-1"}
-"""Accounts of the tests: a 道里区 district, one of its streets and one of its communities."""
-
 
 @pytest.fixture(scope="session")
 def pg_cluster(demo_project_path: Path):
@@ -130,12 +126,3 @@ def pg_cluster(demo_project_path: Path):
         else:
             os.environ["PGPASSWORD"] = old
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def push_demo(cluster, demo_project_path: Path, project: str) -> str:
-    """Push the demo project to ``cluster`` as ``project``; its admin URL."""
-    from geo_app.cli import main
-
-    url = cluster.url(project=project)
-    assert main(["db", "push", str(demo_project_path), url, "--overwrite"]) == 0
-    return url

@@ -157,12 +157,16 @@ def coverage_from_pairs(
             households > 0, out["covered_households"] / households, np.nan
         )
     out["distance_m"] = float(distance_m)
-    method = best["method"].reindex(out.index) if len(pairs) else pd.Series(index=out.index)
+    method = (
+        best["method"].reindex(out.index).astype(object)
+        if len(pairs)
+        else pd.Series(index=out.index, dtype=object)
+    )
     base = _method(G)
     if G is not None and max_snap_m is not None and len(out):
         access = _access_m(G, out) if access_m is None else access_m.reindex(out.index)
         base = np.where(access > max_snap_m, METHOD_EUCLIDEAN, base)
-    out["method"] = method.fillna(pd.Series(base, index=out.index)).astype(str)
+    out["method"] = method.fillna(pd.Series(base, index=out.index, dtype=object)).astype(str)
     return out
 
 

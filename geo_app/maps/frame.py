@@ -37,14 +37,18 @@ HARBIN_CENTRE = (45.757, 126.642)
 
 
 class Legend(MacroElement):
-    """A Leaflet control (bottom left) listing layers with their colours."""
+    """A Leaflet control (bottom left) listing layers with their colours.
+
+    ``kind`` names the legend in its CSS class (``geo-app-legend-layers``,
+    ``geo-app-legend-shortfall``) so that a map with both can tell them apart.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: "bottomleft"});
         {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "geo-app-legend");
+            var div = L.DomUtil.create("div", {{ this.css_class | tojson }});
             div.innerHTML = {{ this.html | tojson }};
             return div;
         };
@@ -53,10 +57,11 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_text: str, kind: str = "layers") -> None:
         super().__init__()
         self._name = "Legend"
         self.html = html_text
+        self.css_class = f"geo-app-legend geo-app-legend-{kind}"
 
 
 def use_leaflet_assets(m: folium.Map, base_url: str) -> folium.Map:

@@ -332,6 +332,6 @@ def shortfall_map(
         outlines = outlines or maps.add_outline_pane(m)  # seen, but clicks reach communities
         maps.add_layer(m, other, lang, pane=outlines)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    maps.Legend(legend_html(lang=lang)).add_to(m)
+    maps.Legend(legend_html(lang=lang), kind="shortfall").add_to(m)
     box = maps.focus_bounds([view]) if view.shown else None
     return maps.finish_map(m, box, assets)

@@ -339,7 +339,7 @@ def build_map(
     if legend and views:
         Legend(legend_html(views, lang, title=theme.legend_title, label=theme.label)).add_to(m)
     if legend and any(v.filled for v in views):  # communities filled by their shortfall class
-        Legend(shortfall_legend.legend_html(lang)).add_to(m)
+        Legend(shortfall_legend.legend_html(lang), kind="shortfall").add_to(m)
     chosen = [v for o, v in zip(views, shifted, strict=True) if id(o) in focus_ids] or shifted
     return finish_map(m, focus_bounds(chosen, share=focus_share), assets)
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, push_demo
+from platform_accounts import PASSWORDS, push_demo
 from streamlit.testing.v1 import AppTest
 
 from geo_app.project import Project

@@ -66,7 +66,7 @@ def test_map_renders_offline_with_layer_names(server, tmp_path):
         frame.wait_for_selector(".leaflet-container", timeout=90_000)
         overlays = frame.wait_for_selector(".leaflet-control-layers-overlays", timeout=30_000)
         names = overlays.inner_text()
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-layers", timeout=30_000).inner_text()
         drawn = frame.locator("path.leaflet-interactive").count()
         # the popup of the community named like an injection shows the name as text
         assert frame.evaluate(OPEN_EVIL_POPUP)

@@ -66,7 +66,7 @@ def test_compliance_page_shows_the_choropleth_and_the_table(project_path, tmp_pa
         page.get_by_role("heading", name="达标评估").wait_for(timeout=90_000)
         frame = map_frame(page)
         frame.wait_for_selector(".leaflet-container", timeout=90_000)
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-shortfall", timeout=30_000).inner_text()
         overlays = frame.wait_for_selector(".leaflet-control-layers-overlays").inner_text()
         frame.wait_for_function(
             "document.querySelectorAll('path.leaflet-interactive').length > 400",

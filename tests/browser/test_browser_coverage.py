@@ -43,7 +43,7 @@ def test_run_draws_isochrones_and_uncovered_communities(server, tmp_path):
         names = frame.wait_for_selector(
             ".leaflet-control-layers-overlays", timeout=30_000
         ).inner_text()
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-layers", timeout=30_000).inner_text()
         iso_selector = f'path[fill="{ISOCHRONE_COLOUR}"][fill-opacity="{ISO_OPACITY}"]'
         frame.wait_for_selector(iso_selector, timeout=30_000)
         isochrones = frame.locator(iso_selector).count()

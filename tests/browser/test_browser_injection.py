@@ -97,7 +97,7 @@ def test_explorer_and_compliance_show_payloads_as_text(evil_project, tmp_path):
         page.goto(url, wait_until="domcontentloaded")
         frame = map_frame(page)
         frame.wait_for_selector(".leaflet-container", timeout=90_000)
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-layers", timeout=30_000).inner_text()
         switched = frame.evaluate(SHOW_ALL_OVERLAYS)
         page.wait_for_timeout(3000)  # the switched-on overlays draw
         shown = frame.evaluate(OPEN_PAYLOAD_FEATURES, [12, "alert(1)"])

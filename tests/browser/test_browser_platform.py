@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from app_browser import BROWSER_MARKS, chromium_page, streamlit_server
-from conftest import PASSWORDS, push_demo
+from platform_accounts import PASSWORDS, push_demo
 
 pytestmark = BROWSER_MARKS
 SHOT = Path("/tmp/geo_app_platform_{user}.png")

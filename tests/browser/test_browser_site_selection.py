@@ -43,7 +43,7 @@ def test_run_draws_radiation_lines_and_sites(server, tmp_path):
         names = frame.wait_for_selector(
             ".leaflet-control-layers-overlays", timeout=30_000
         ).inner_text()
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-layers", timeout=30_000).inner_text()
         frame.wait_for_selector(f'path[stroke="{RADIATION_COLOUR}"]', timeout=30_000)
         lines = frame.locator(f'path[stroke="{RADIATION_COLOUR}"]').count()
         sites = frame.locator(f'path[fill="{CHOSEN_COLOUR}"]').count()

@@ -41,7 +41,7 @@ def test_run_draws_sectors_and_blind_spots(server, tmp_path):
         names = frame.wait_for_selector(
             ".leaflet-control-layers-overlays", timeout=30_000
         ).inner_text()
-        legend = frame.wait_for_selector(".geo-app-legend", timeout=30_000).inner_text()
+        legend = frame.wait_for_selector(".geo-app-legend-layers", timeout=30_000).inner_text()
         frame.wait_for_selector(f'path[stroke="{BLIND_SPOT_COLOUR}"]', timeout=30_000)
         blind = frame.locator(f'path[stroke="{BLIND_SPOT_COLOUR}"]').count()
         sectors = frame.locator(f'path[fill="{VIEW_COLOUR}"][fill-opacity="0.25"]').count()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import DAOLI, NANGANG, PASSWORDS, push_demo
+from platform_accounts import DAOLI, NANGANG, PASSWORDS, push_demo
 
 from geo_app.cli import main
 from geo_app.project import Project, ProjectError
