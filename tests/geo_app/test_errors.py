@@ -27,7 +27,8 @@ def _error_classes() -> list[type[BaseException]]:
                 continue  # Streamlit scripts run on import
             module = importlib.import_module(info.name)
             for _, obj in inspect.getmembers(module, inspect.isclass):
-                if issubclass(obj, BaseException) and obj.__module__ == info.name:
+                ours = issubclass(obj, BaseException) and obj.__module__ == info.name
+                if ours and not obj.__name__.startswith("_"):  # _private: caught where raised
                     found.append(obj)
     return found
 

@@ -35,6 +35,7 @@ from geo_app.project.postgis._sql_base import SCOPE_SQL, SECURITY_SQL, TABLES_SQ
 from geo_app.project.postgis._sql_layers import LAYERS_SQL
 from geo_app.project.postgis._sql_locks import LOCKS_SQL
 from geo_app.project.postgis._sql_triggers import TRIGGER_FUNCTIONS, TRIGGERS_SQL
+from layers.errors import PlannerError
 
 LEVELS: tuple[str, ...] = ("city", "district", "street", "community")
 GROUP_ROLES: dict[str, str] = {level: f"geoapp_{level}" for level in LEVELS}
@@ -80,7 +81,7 @@ PUBLIC_FUNCTIONS: tuple[str, ...] = (
 """The platform functions an account may call; each checks the caller's level itself."""
 
 
-class PlatformOwnerError(RuntimeError):
+class PlatformOwnerError(PlannerError, RuntimeError):
     """The account running ``init`` cannot own the platform (it must bypass row security)."""
 
 
