@@ -43,8 +43,12 @@ DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
 """How a full disk shows in ``OSError`` numbers and in SQLite/GDAL messages."""
 
-_INTEGRITY: dict[tuple, str | None] = {}
-"""``PRAGMA quick_check`` results by (path, mtime, size): a file is checked once per version."""
+_FACTS: dict[tuple, dict] = {}
+"""What was read of each file version (integrity, layer names and kinds, settings), by
+(path, inode, mtime, size): a file is checked and listed once per version. A save replaces the
+file (a new inode) and forgets the path's entries."""
+
+_MAX_FACTS = 64
 
 
 class _WriteLock:
@@ -138,6 +142,7 @@ class GeoPackageStore(ProjectStore):
         with self.locked():
             self._check_not_read_only()
             self.path.unlink(missing_ok=True)
+            self._forget()
 
     def _check_readable(self) -> None:
         if not self.path.exists():
@@ -154,13 +159,29 @@ class GeoPackageStore(ProjectStore):
             )
         self._check_integrity()
 
+    def _facts(self) -> dict:
+        """What was read of the current version of the file (filled as it is read)."""
+        stat = self.path.stat()
+        key = (str(self.path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        facts = _FACTS.get(key)
+        if facts is None:
+            if len(_FACTS) >= _MAX_FACTS:
+                _FACTS.clear()
+            facts = _FACTS[key] = {}
+        return facts
+
+    def _forget(self) -> None:
+        """Drop what was read of the file (after this process saved it)."""
+        path = str(self.path.resolve())
+        for key in [k for k in _FACTS if k[0] == path]:
+            _FACTS.pop(key, None)
+
     def _check_integrity(self) -> None:
         """Refuse a damaged file (``PRAGMA quick_check``, once per file version)."""
-        stat = self.path.stat()
-        key = (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size)
-        if key not in _INTEGRITY:
-            _INTEGRITY[key] = integrity_problem(self.path)
-        problem = _INTEGRITY[key]
+        facts = self._facts()
+        if "integrity" not in facts:
+            facts["integrity"] = integrity_problem(self.path)
+        problem = facts["integrity"]
         if problem is not None:
             raise ProjectError(
                 f"项目文件 {self.path.name} 已损坏({problem}),为免算错,不读取也不写入;"
@@ -170,21 +191,29 @@ class GeoPackageStore(ProjectStore):
                 f"rescue the data with sqlite3's .recover into a new file)"
             )
 
-    def list_layers(self) -> list[str]:
+    def _layer_kinds(self) -> dict[str, str | None]:
+        """``{layer: geometry type or None for a table}`` of the file (once per version)."""
         self._check_readable()
-        try:
-            info = pyogrio.list_layers(self.path)
-        except Exception as exc:  # pyogrio raises DataSourceError and friends
-            raise ProjectError(
-                f"无法读取项目文件 {self.path}:{exc} / cannot read project file {self.path}: {exc}"
-            ) from exc
-        return [str(name) for name, _ in info]
+        facts = self._facts()
+        if "layers" not in facts:
+            try:
+                info = pyogrio.list_layers(self.path)
+            except Exception as exc:  # pyogrio raises DataSourceError and friends
+                raise ProjectError(
+                    f"无法读取项目文件 {self.path}:{exc} / "
+                    f"cannot read project file {self.path}: {exc}"
+                ) from exc
+            facts["layers"] = {str(name): kind for name, kind in info}
+        return facts["layers"]
+
+    def list_layers(self) -> list[str]:
+        return list(self._layer_kinds())
 
     def read_layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
-        if name not in self.list_layers():
+        kinds = self._layer_kinds()
+        if name not in kinds:
             raise ProjectError(f"项目中没有图层 {name} / the project has no layer {name}")
-        info = pyogrio.read_info(self.path, layer=name)
-        if info.get("geometry_type") is None:
+        if kinds[name] is None:
             return pyogrio.read_dataframe(self.path, layer=name, read_geometry=False)
         return pyogrio.read_dataframe(self.path, layer=name)
 
@@ -199,8 +228,11 @@ class GeoPackageStore(ProjectStore):
     def read_settings(self) -> dict:
         if SETTINGS_TABLE not in self.list_layers():
             return {}
-        frame = self.read_layer(SETTINGS_TABLE)
-        return {row.key: json.loads(row.value) for row in frame.itertuples()}
+        facts = self._facts()
+        if "settings" not in facts:
+            frame = self.read_layer(SETTINGS_TABLE)
+            facts["settings"] = {row.key: row.value for row in frame.itertuples()}
+        return {key: json.loads(value) for key, value in facts["settings"].items()}
 
     # -- writing ---------------------------------------------------------------
     @contextlib.contextmanager
@@ -284,6 +316,7 @@ class GeoPackageStore(ProjectStore):
                 os.fsync(fh.fileno())
             os.chmod(tmp, _file_mode(self.path))
             os.replace(tmp, self.path)
+            self._forget()
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)

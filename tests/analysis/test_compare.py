@@ -51,16 +51,14 @@ from analysis.compare import (
     rank_metrics,
 )
 from geo_app.cli import main
+from geo_app.maps.small_maps import district_maps, same_scale_zoom
+from geo_app.present.compare_export import comparison_bytes, write_comparison
 from geo_app.project import Project, ProjectError, ProjectSettings
 from geo_app.workflows.compare import (
     DistrictComparison,
-    comparison_bytes,
     default_districts,
-    district_maps,
     district_table,
     project_district_metrics,
-    same_scale_zoom,
-    write_comparison,
 )
 
 X0, Y0 = 540000.0, 5060000.0
