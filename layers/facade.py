@@ -27,15 +27,22 @@ def lazy_attributes(
     Returns
     -------
     (callable, callable)
-        The package's ``__getattr__(name)`` and ``__dir__()``.
+        The package's ``__getattr__(name)`` and ``__dir__()``; a name that is not listed
+        but is a submodule of the package gives the submodule.
     """
     package = namespace["__name__"]
 
     def getattr_(name: str) -> Any:
         module = names.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        if module is None:  # a submodule, as after an eager ``import package.name``
+            try:
+                value = importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{name}":
+                    raise
+                raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        else:
+            value = getattr(importlib.import_module(module), name)
         namespace[name] = value
         return value
 

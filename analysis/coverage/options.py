@@ -1,4 +1,5 @@
-"""Settings shared by the coverage analyses: life circles, walking speed, the options object."""
+"""Settings shared by the coverage analyses: the options object (life circles and walking speed
+are :mod:`~analysis.coverage.life_circles`', re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from analysis.coverage.life_circles import (
+    DEFAULT_WALK_SPEED_KMH,
+    LIFE_CIRCLE_M,
+    minutes_to_metres,
+)
 from analysis.distances import (
     DEFAULT_DETOUR,
     DEFAULT_MAX_SNAP_M,
@@ -19,12 +25,6 @@ from analysis.distances import (
 from layers.crs import WGS84
 from layers.crs import metric_crs as _metric_crs_for
 from layers.errors import InputValueError
-
-LIFE_CIRCLE_M: dict[int, float] = {5: 300.0, 10: 500.0, 15: 1000.0}
-"""GB 50180-2018 life circles: minutes -> walking distance in metres (15 min: 800-1000 m)."""
-
-DEFAULT_WALK_SPEED_KMH = 4.0
-"""Walking speed implied by GB 50180-2018's 15-minute life circle (1000 m / 15 min)."""
 
 DEFAULT_BUFFER_M = 30.0
 """Half-width of the band drawn around reached network pieces in an isochrone polygon."""
@@ -59,13 +59,6 @@ class CoverageOptions:
 DEFAULT_OPTIONS = CoverageOptions()
 
 
-def minutes_to_metres(minutes: float, speed_kmh: float = DEFAULT_WALK_SPEED_KMH) -> float:
-    """Walking distance in metres covered in ``minutes`` at ``speed_kmh``."""
-    if speed_kmh <= 0:
-        raise InputValueError("步行速度须大于 0 / walking speed must be positive")
-    return float(minutes) * speed_kmh * 1000.0 / 60.0
-
-
 def facilities_of_kind(facilities: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFrame:
     """Facilities of ``kind`` (all when None); a planner-readable error for an unknown column."""
     if kind is None:
@@ -93,3 +86,14 @@ def _facility_labels(frame: gpd.GeoDataFrame, id_field: str) -> pd.Series:
     if id_field in frame.columns:
         return pd.Series(frame[id_field].to_numpy(), index=frame.index)
     return pd.Series(frame.index.astype(str), index=frame.index)
+
+
+__all__ = [
+    "DEFAULT_BUFFER_M",
+    "DEFAULT_OPTIONS",
+    "DEFAULT_WALK_SPEED_KMH",
+    "LIFE_CIRCLE_M",
+    "CoverageOptions",
+    "facilities_of_kind",
+    "minutes_to_metres",
+]

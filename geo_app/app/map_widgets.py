@@ -22,7 +22,7 @@ from geo_app.app import state as state
 from geo_app.i18n import t
 from geo_app.maps import LayerView
 from geo_app.maps import basemap as basemap
-from geo_app.maps import export as map_export
+from geo_app.maps import export_options as map_export
 from geo_app.maps import thematic as maps_thematic
 
 
@@ -83,6 +83,13 @@ def basemap_choice(name: str, lang: str) -> basemap.BasemapChoice:
     return basemap.BasemapChoice(name)
 
 
+def _export_map(*args) -> bytes:
+    """:func:`geo_app.maps.export.export_map`, imported on the click (matplotlib is slow)."""
+    from geo_app.maps.export import export_map
+
+    return export_map(*args)
+
+
 def export_buttons(
     views: Sequence[LayerView],
     lang: str,
@@ -97,7 +104,7 @@ def export_buttons(
 
     def render(fmt: str) -> Callable[[], bytes]:
         options = map_export.ExportOptions(fmt=fmt, lang=lang, title=title)
-        return lambda: map_export.export_map(views, options, base, label, box)
+        return lambda: _export_map(views, options, base, label, box)
 
     columns = st.columns([1, 1, 4])
     for column, fmt in zip(columns, map_export.FORMATS, strict=False):

@@ -24,7 +24,6 @@ from geo_app import maps
 from geo_app.i18n import t
 from geo_app.project import Project, ProjectError, ProjectSettings, is_database_url
 from geo_app.project.paths import DEFAULT_PROJECT, ENV_PROJECT, project_path
-from geo_app.project.postgis.store import PostGISStore, split_url
 from geo_app.project.sign_in import password_for
 from geo_app.workflows import project_network
 
@@ -74,6 +73,8 @@ the caches)."""
 
 @st.cache_resource(ttl=DATA_VERSION_TTL_S, max_entries=16, show_spinner=False)
 def _database_key(url: str) -> FileKey:
+    from geo_app.project.postgis.store import PostGISStore  # psycopg only for a database
+
     store = PostGISStore(url, password=password_for(url))
     return FileKey(url, store.data_version()[0], -1)
 
@@ -111,6 +112,8 @@ class ProjectInfo:
     def path(self) -> Path:
         """Resolved path of the project file (a database project: its name as a path)."""
         if is_database_url(self.key.path):
+            from geo_app.project.postgis.store import split_url
+
             return Path(f"{split_url(self.key.path)[1]}.gpkg")
         return Path(self.key.path)
 
@@ -122,6 +125,8 @@ class ProjectInfo:
 
 def _open(key: FileKey) -> Project:
     if is_database_url(key.path):
+        from geo_app.project.postgis.store import PostGISStore
+
         return Project(PostGISStore(key.path, password=password_for(key.path)))
     try:
         return Project.open(key.path)

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -24,6 +22,7 @@ from matplotlib.patches import Patch
 
 from geo_app.i18n import layer_label, normalise_lang, t
 from geo_app.maps.basemap import BASE_COLOURS, OfflineBasemap
+from geo_app.maps.export_options import FORMATS, TIMEZONE, ExportOptions
 from geo_app.maps.static import (
     date_note,
     figure_rc,
@@ -33,40 +32,6 @@ from geo_app.maps.static import (
 )
 from geo_app.maps.view import COLOUR_FIELD, FILL_FIELD, LayerView, focus_bounds
 from layers.crs import WGS84, metric_crs
-
-FORMATS = {"png": "image/png", "pdf": "application/pdf"}
-"""Export formats and their MIME types."""
-TIMEZONE = ZoneInfo("Asia/Shanghai")
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How a map is exported.
-
-    Attributes
-    ----------
-    fmt : {"png", "pdf"}
-    lang : {"zh", "en"}
-    title : str
-        Printed above the map (empty: none).
-    dpi : int
-    size : (float, float)
-        Figure size in inches.
-    date : datetime, optional
-        The map date (default: now, Asia/Shanghai).
-    """
-
-    fmt: str = "png"
-    lang: str = "zh"
-    title: str = ""
-    dpi: int = 150
-    size: tuple[float, float] = (8.0, 8.6)
-    date: datetime | None = None
-
-
-def file_name(stem: str, fmt: str) -> str:
-    """``<stem>_<YYYYMMDD>.<fmt>`` with today's date in Asia/Shanghai."""
-    return f"{stem}_{datetime.now(TIMEZONE):%Y%m%d}.{fmt}"
 
 
 def _frame(view: LayerView) -> gpd.GeoDataFrame:
@@ -177,7 +142,7 @@ def _extent(ax, box: tuple[float, float, float, float], crs) -> None:
 
 def export_map(
     views: Sequence[LayerView],
-    options: ExportOptions = ExportOptions(),
+    options: ExportOptions | None = None,
     base: OfflineBasemap | None = None,
     label: Callable[[str], str] | None = None,
     box: tuple[float, float, float, float] | None = None,
@@ -189,8 +154,8 @@ def export_map(
     views : sequence of LayerView
         The page's prepared layers (WGS-84, as :func:`geo_app.maps.prepare_layers` and the
         planning and thematic maps make them).
-    options : ExportOptions
-        Format, language, title, resolution, date.
+    options : ExportOptions, optional
+        Format, language, title, resolution, date (default: a PNG in Chinese).
     base : OfflineBasemap, optional
         Drawn under the layers (grey streets and buildings).
     label : callable, optional
@@ -198,6 +163,7 @@ def export_map(
     box : (minx, miny, maxx, maxy), optional
         Extent in WGS-84 (default: where the map opens, :func:`geo_app.maps.focus_bounds`).
     """
+    options = options or ExportOptions()
     if options.fmt not in FORMATS:
         raise ValueError(f"未知导出格式 {options.fmt!r} / unknown export format {options.fmt!r}")
     lang = normalise_lang(options.lang)

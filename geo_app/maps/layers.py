@@ -23,11 +23,12 @@ import numpy as np
 import shapely
 
 from geo_app.i18n import layer_label, t
+from geo_app.maps.geojson import geo_dict
 from geo_app.maps.popups import (
     TOOLTIP_FIELD,
     code_names,
     column_title,
-    format_value,
+    format_column,
     named_codes,
     popup_fields,
     tooltip_html,
@@ -321,7 +322,7 @@ def light_view(
     light = light[kept]
     return LayerView(
         name=name,
-        geojson=light.to_geo_dict(drop_id=True),
+        geojson=geo_dict(light),
         total=len(light),
         shown=len(light),
         geom_kind=geometry_kind(gdf.geometry),
@@ -381,7 +382,7 @@ def prepare_layer(
         ids = tuple(str(v) for v in gdf[schema.id_field].tolist())
     for i, column in enumerate(fields):
         values = named_codes(column, gdf[column].tolist(), names or {})
-        columns[f"f{i}"] = [html.escape(format_value(name, column, v, lang)) for v in values]
+        columns[f"f{i}"] = format_column(name, column, values, lang)
     light = gpd.GeoDataFrame(
         columns,
         geometry=_light_geometry(gdf.geometry, style.simplify_deg),
@@ -394,7 +395,7 @@ def prepare_layer(
     bounds = tuple(float(v) for v in light.total_bounds) if len(light) else None
     return LayerView(
         name=name,
-        geojson=light.to_geo_dict(drop_id=True),
+        geojson=geo_dict(light),
         labels=tuple(html.escape(column_title(name, c, lang, names)) for c in fields),
         total=total - int((~kept).sum()),
         shown=len(light),

@@ -43,6 +43,25 @@ def format_value(layer: str, field_name: str, value: object, lang: str = "zh") -
     return str(value)
 
 
+def format_column(layer: str, field_name: str, values: Iterable, lang: str = "zh") -> list[str]:
+    """Escaped display texts of a column's values (:func:`format_value`), each distinct value
+    formatted once (a column repeats its kinds, codes and flags)."""
+    done: dict[tuple[type, object], str] = {}
+    out = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            text = done.get(key)
+        except TypeError:  # an unhashable value (a list): formatted each time
+            key, text = None, None
+        if text is None:
+            text = html.escape(format_value(layer, field_name, value, lang))
+            if key is not None:
+                done[key] = text
+        out.append(text)
+    return out
+
+
 def popup_fields(layer: str, columns: Iterable[str]) -> list[str]:
     """Columns shown in the popup: schema fields first (in schema order), then the others."""
     columns = [c for c in columns if c != "geometry" and not str(c).startswith("_")]

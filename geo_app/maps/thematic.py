@@ -41,6 +41,7 @@ from geo_app.i18n import normalise_lang, t
 from geo_app.maps import basemap as basemap_module
 from geo_app.maps import legend as shortfall_legend
 from geo_app.maps import view as maps
+from geo_app.maps.geojson import geo_dict
 from geo_app.maps.popups import popup_label
 from geo_app.present import cite_rule, column_label, display_table
 
@@ -257,7 +258,7 @@ def prepare_shortfall(
     )
     view = maps.LayerView(
         name=LAYER_NAME,
-        geojson=light.to_geo_dict(drop_id=True),
+        geojson=geo_dict(light),
         total=len(light),
         shown=len(light),
         geom_kind="polygon",
