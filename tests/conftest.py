@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,10 @@ from platform_accounts import DAOLI, PASSWORDS, push_demo
 # A page's unexpected error shows a message to planners; in the tests it keeps its traceback
 # (AppTest's ``at.exception``, the browser page) so that a bug fails the test.
 os.environ.setdefault("GEO_APP_SHOW_TRACEBACKS", "1")
+# Maps kept between server starts (geo_app.app.map_store) go to a folder of this run only.
+if "GEO_APP_CACHE_DIR" not in os.environ:
+    os.environ["GEO_APP_CACHE_DIR"] = tempfile.mkdtemp(prefix="geo-app-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["GEO_APP_CACHE_DIR"], ignore_errors=True)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 """``../shared`` beside the repository: real data (OSM extract, benchmarks), read-only."""

@@ -15,11 +15,14 @@ same component arguments.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import streamlit as st
 
+from geo_app.app import map_store
 from geo_app.maps import Map
 from geo_app.maps.frame import map_links
 
@@ -78,18 +81,65 @@ def render_map(m: Map) -> RenderedMap:
     )
 
 
+@dataclass(frozen=True)
+class PageMap:
+    """A page's rendered map (None: nothing to draw) and what the page shows around it."""
+
+    rendered: RenderedMap | None
+    extras: dict
+    """JSON values (texts, numbers, lists, dicts) the page shows beside the map."""
+
+
+def _as_json(page: PageMap) -> dict:
+    rendered = None if page.rendered is None else dataclasses.asdict(page.rendered)
+    return {"rendered": rendered, "extras": page.extras}
+
+
+def _from_json(stored: dict) -> PageMap:
+    fields = stored["rendered"]
+    rendered = None
+    if fields is not None:
+        fields = {**fields, "css_links": tuple(fields["css_links"])}
+        rendered = RenderedMap(**{**fields, "js_links": tuple(fields["js_links"])})
+    return PageMap(rendered, dict(stored["extras"]))
+
+
 @st.cache_resource(max_entries=MAX_CACHED_MAPS, show_spinner=False)
-def _rendered(cache_key: Hashable, _build: Callable[[], Map]) -> RenderedMap:
-    return render_map(_build())
+def _page_map(cache_key: Hashable, _build: Callable[[], tuple[Map | None, dict]]) -> PageMap:
+    text = map_store.key_text(cache_key)
+    if text is not None:
+        stored = map_store.load(text)
+        if stored is not None:
+            try:
+                return _from_json(stored)
+            except (KeyError, TypeError, ValueError):
+                pass  # written by another layout: build the map again
+    m, extras = _build()
+    page = PageMap(
+        render_map(m) if m is not None else None,
+        json.loads(json.dumps(extras)),  # the same values as when read from the store
+    )
+    if text is not None:
+        map_store.save(text, _as_json(page))
+    return page
+
+
+def page_map(cache_key: Hashable, build: Callable[[], tuple[Map | None, dict]]) -> PageMap:
+    """The rendered map of ``cache_key`` and its extras; ``build()`` is called only when the
+    map is neither in memory nor in the map store (:mod:`geo_app.app.map_store`).
+
+    Shared by all sessions and kept across server starts: ``cache_key`` must hold everything
+    the map shows (the project version, language, filters, parameters, basemap).
+    """
+    return _page_map(cache_key, build)
 
 
 def rendered(cache_key: Hashable, build: Callable[[], Map]) -> RenderedMap:
-    """The rendered map of ``cache_key``; ``build()`` is called only when it is not cached.
-
-    Shared by all sessions: ``cache_key`` must hold everything the map shows (the project
-    version, language, filters, parameters, basemap).
+    """The rendered map of ``cache_key``; ``build()`` is called only when it is not cached
+    (in memory or in the map store). ``cache_key`` must hold everything the map shows (the
+    project version, language, filters, parameters, basemap).
     """
-    return _rendered(cache_key, build)
+    return _page_map(("map", cache_key), lambda: (build(), {})).rendered
 
 
 def show(rendered_map: RenderedMap, height: int = 620, key: str = "map") -> None:

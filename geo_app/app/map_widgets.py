@@ -51,7 +51,11 @@ def map_notes(
 ) -> None:
     """What the map leaves out (:func:`geo_app.maps.layer_notes`): features whose geometry cannot
     be drawn, layers with nothing to draw, a map with nothing on it."""
-    notes = maps.layer_notes(views, lang, label)
+    show_notes(maps.layer_notes(views, lang, label))
+
+
+def show_notes(notes: Sequence[str]) -> None:
+    """The notes of :func:`map_notes` (already written), in one box."""
     if notes:
         st.info("  \n".join(notes), icon=":material/layers_clear:")
 
@@ -67,6 +71,14 @@ def basemap_select(lang: str, key: str, container=st) -> str:
         help=t("basemap.help", lang),
         key=key,
     )
+
+
+def usable_basemap(name: str, lang: str) -> str:
+    """``name``, or the offline basemap (with a warning) for Tianditu without a key."""
+    if name == "tianditu" and not basemap.tianditu_key(state.load_info().settings.parameters):
+        st.warning(t("basemap.tianditu_no_key", lang, env=basemap.TIANDITU_ENV))
+        return "offline"
+    return name
 
 
 def basemap_choice(name: str, lang: str) -> basemap.BasemapChoice:
@@ -91,7 +103,7 @@ def _export_map(*args) -> bytes:
 
 
 def export_buttons(
-    views: Sequence[LayerView],
+    views: Sequence[LayerView] | Callable[[], Sequence[LayerView]],
     lang: str,
     key: str,
     title: str = "",
@@ -99,12 +111,13 @@ def export_buttons(
     box: tuple[float, float, float, float] | None = None,
 ) -> None:
     """导出地图: PNG and PDF download buttons of the map of ``views`` (drawn on click), over
-    ``box`` (default: where the map opens)."""
-    base = offline_basemap()
+    ``box`` (default: where the map opens). ``views`` may be a callable giving them on the
+    click (a page whose map came from the map store has not prepared them)."""
 
     def render(fmt: str) -> Callable[[], bytes]:
         options = map_export.ExportOptions(fmt=fmt, lang=lang, title=title)
-        return lambda: _export_map(views, options, base, label, box)
+        shown = views if callable(views) else (lambda: views)
+        return lambda: _export_map(shown(), options, offline_basemap(), label, box)
 
     columns = st.columns([1, 1, 4])
     for column, fmt in zip(columns, map_export.FORMATS, strict=False):
@@ -114,7 +127,7 @@ def export_buttons(
             file_name=map_export.file_name(key, fmt),
             mime=map_export.FORMATS[fmt],
             key=f"{key}_export_{fmt}",
-            disabled=not views,
+            disabled=not callable(views) and not views,
             on_click="ignore",
             icon=":material/map:",
         )

@@ -52,7 +52,7 @@ def _small_map() -> folium.Map:
 
 
 def test_rendered_map_is_built_once_per_project_version(project_file):
-    map_component._rendered.clear()
+    map_component._page_map.clear()
     calls = []
 
     def build() -> folium.Map:
@@ -154,27 +154,24 @@ def test_report_cache_expires(project_file, monkeypatch):
     assert built == ["230104", "230104"]
 
 
-def test_database_data_version_is_asked_once_per_page_run(monkeypatch):
-    asked: list[int] = []
-    version = [7]
+def test_database_data_version_is_asked_once_per_page_run(monkeypatch, pg_cluster):
+    """On the test cluster's pushed demo: the real store, its calls counted."""
+    from geo_app.project.postgis.store import PostGISStore
 
-    class FakeStore:
-        def __init__(self, url, password=None):
-            self.url = url
+    asked: list[tuple] = []
+    real = PostGISStore.data_version
 
-        def data_version(self):
-            asked.append(version[0])
-            return (version[0],)
+    def counted(self):
+        asked.append(real(self))
+        return asked[-1]
 
-    monkeypatch.setattr(state, "PostGISStore", FakeStore)
-    monkeypatch.setattr(state, "password_for", lambda url: None)
+    monkeypatch.setattr(PostGISStore, "data_version", counted)
     state._database_key.clear()
-    url = "postgresql://planner@localhost/geoapp?project=demo"
+    url = pg_cluster.url(project="platform")
     keys = [state.file_key(url) for _ in range(5)]  # one page run reads several layers
-    assert asked == [7]
-    assert keys[0] == state.FileKey(url, 7, -1)
+    assert len(asked) == 1
+    assert keys[0] == state.FileKey(url, asked[0][0], -1)
 
-    version[0] = 8  # another planner saves a change
-    time.sleep(state.DATA_VERSION_TTL_S + 0.1)
-    assert state.file_key(url) == state.FileKey(url, 8, -1)
-    assert asked == [7, 8]
+    time.sleep(state.DATA_VERSION_TTL_S + 0.1)  # the next page run asks again
+    assert state.file_key(url) == state.FileKey(url, asked[-1][0], -1)
+    assert len(asked) == 2

@@ -91,14 +91,26 @@ def guarded(render: Callable[[], None]) -> Callable[[], None]:
     return page
 
 
+def lazy_render(module: str) -> Callable[[], None]:
+    """The ``render`` of page ``module``, imported when the page is first drawn (a visit of
+    the explorer does not load the libraries of the reports or the surveillance model)."""
+    name = f"{__name__}.{module}"
+
+    def render() -> None:
+        importlib.import_module(name).render()
+
+    render.__module__ = name
+    render.__qualname__ = render.__name__ = f"{module}.render"
+    return render
+
+
 def page_objects(lang: str) -> list[st.Page]:
     """``st.Page`` objects of :data:`PAGES` with titles in ``lang``, for ``st.navigation``."""
     pages = []
     for spec in PAGES:
-        module = importlib.import_module(f"{__name__}.{spec.module}")
         pages.append(
             st.Page(
-                guarded(module.render),
+                guarded(lazy_render(spec.module)),
                 title=t(spec.title_key, lang),
                 icon=spec.icon,
                 url_path=spec.url_path,

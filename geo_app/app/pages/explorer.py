@@ -14,6 +14,7 @@ import streamlit as st
 
 from geo_app import maps
 from geo_app.app import frame as ui
+from geo_app.app import map_component
 from geo_app.app import map_widgets as map_widgets
 from geo_app.app import state as state
 from geo_app.app.readiness_panel import readiness_panel
@@ -79,52 +80,82 @@ def render() -> None:
             key="explorer_as_of",
         )
         as_of = day.isoformat()
-    views = state.map_views(lang, selected, limit, as_of=as_of)
-    if not views:
+    basemap = map_widgets.usable_basemap(basemap, lang)
+    page = _explorer_map(info, lang, tuple(sorted(selected)), limit, as_of, basemap)
+    if page.rendered is None:
         st.info(t("explorer.no_layers", lang))
         return
-    for view in views:
-        if view.truncated:
-            label = layer_label(view.name, lang)
-            st.caption(
-                t("explorer.truncated", lang, layer=label, shown=view.shown, total=view.total)
-            )
-
-    map_widgets.map_notes(views, lang)
-    views = map_widgets.with_verdicts(views, lang)
-    choice = map_widgets.basemap_choice(basemap, lang)
-    assets = ui.leaflet_base_url()
-    focus = maps.explorer_focus(views)
-    ui.show_map(
-        lambda: maps.build_map(
-            views,
-            lang=lang,
-            basemap=choice,
-            assets=assets,
-            focus=focus,
-            focus_share=maps.EXPLORER_FOCUS_SHARE,
-        ),
-        height=maps.MAP_HEIGHT,
-        key="explorer_map",
-        cache_key=("explorer", info.key, lang, tuple(sorted(selected)), limit, as_of, basemap),
-    )
+    for caption in page.extras["captions"]:
+        st.caption(caption)
+    map_widgets.show_notes(page.extras["notes"])
+    map_component.show(page.rendered, height=maps.MAP_HEIGHT, key="explorer_map")
     map_widgets.export_buttons(
-        views,
+        lambda: map_widgets.with_verdicts(
+            state.map_views(lang, selected, limit, as_of=as_of), lang
+        ),
         lang,
         "explorer_map",
         t("explorer.title", lang),
-        box=maps.focus_bounds(focus, share=maps.EXPLORER_FOCUS_SHARE),
+        box=tuple(page.extras["box"]) if page.extras["box"] else None,
     )
 
     with st.expander(t("explorer.summary", lang)):
+        columns = ("col_layer", "col_total", "col_shown", "col_visible")
         table = pd.DataFrame(
-            {
-                t("explorer.col_layer", lang): [layer_label(v.name, lang) for v in views],
-                t("explorer.col_total", lang): [v.total for v in views],
-                t("explorer.col_shown", lang): [v.shown for v in views],
-                t("explorer.col_visible", lang): [
-                    t("common.yes" if v.style.show else "common.no", lang) for v in views
-                ],
-            }
+            page.extras["summary"], columns=[t(f"explorer.{c}", lang) for c in columns]
         )
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _explorer_map(
+    info: state.ProjectInfo,
+    lang: str,
+    selected: tuple[str, ...],
+    limit: int,
+    as_of: str | None,
+    basemap: str,
+) -> map_component.PageMap:
+    """The explorer's map and what the page shows beside it, built once per project version
+    and choices and kept across server starts (:func:`geo_app.app.map_component.page_map`)."""
+    assets = ui.leaflet_base_url()
+
+    def build() -> tuple[maps.Map | None, dict]:
+        views = state.map_views(lang, selected, limit, as_of=as_of)
+        if not views:
+            return None, {}
+        extras = _beside_map(views, lang)
+        views = map_widgets.with_verdicts(views, lang)
+        focus = maps.explorer_focus(views)
+        box = maps.focus_bounds(focus, share=maps.EXPLORER_FOCUS_SHARE)
+        extras["box"] = list(box) if box else None
+        m = maps.build_map(
+            views,
+            lang=lang,
+            basemap=map_widgets.basemap_choice(basemap, lang),
+            assets=assets,
+            focus=focus,
+            focus_share=maps.EXPLORER_FOCUS_SHARE,
+        )
+        return m, extras
+
+    key = ("explorer", info.key, lang, selected, limit, as_of, basemap, assets)
+    return map_component.page_map(key, build)
+
+
+def _beside_map(views: list[maps.LayerView], lang: str) -> dict:
+    """Texts beside the map: truncated layers, what the map leaves out, the layer summary."""
+    captions = [
+        t("explorer.truncated", lang, layer=layer_label(v.name, lang), shown=v.shown, total=v.total)
+        for v in views
+        if v.truncated
+    ]
+    summary = [
+        [
+            layer_label(v.name, lang),
+            v.total,
+            v.shown,
+            t("common.yes" if v.style.show else "common.no", lang),
+        ]
+        for v in views
+    ]
+    return {"captions": captions, "notes": maps.layer_notes(views, lang), "summary": summary}
