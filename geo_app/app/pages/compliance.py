@@ -180,11 +180,16 @@ def _map(view: ComplianceResult, districts: list[str], lang: str, cache_key: tup
 
     map_widgets.map_notes([layer, *context], lang, label)
     name = map_widgets.basemap_select(lang, "compliance_basemap", st.columns([3, 1])[1])
-    choice = map_widgets.basemap_choice(name, lang)
+    name = map_widgets.usable_basemap(name, lang)
     assets = ui.leaflet_base_url()
     ui.show_map(
         lambda: maps_thematic.shortfall_map(
-            layer, breaks, lang=lang, context=context, basemap=choice, assets=assets
+            layer,
+            breaks,
+            lang=lang,
+            context=context,
+            basemap=map_widgets.basemap_choice(name, lang),  # the basemap on a miss only
+            assets=assets,
         ),
         height=maps.MAP_HEIGHT,
         key="compliance_map",
