@@ -20,8 +20,8 @@ Accessibility: two-step floating catchment area (2SFCA, Luo & Wang 2003; Gaussia
 Dai 2010) with supply = facility usable area (m2) and demand = households, giving usable area per
 household reachable -- comparable with the Art. 12 ratio of 20 m2 per 100 households.
 
-Modules: :mod:`~analysis.coverage.life_circles` (minutes and metres), :mod:`~analysis.coverage.options`
-(:class:`CoverageOptions`),
+Modules: :mod:`~analysis.coverage.options` (:class:`CoverageOptions`; life circles and walking speed
+are :mod:`analysis.life_circles`'),
 :mod:`~analysis.coverage.communities` (per community, per street or district),
 :mod:`~analysis.coverage.isochrones`, :mod:`~analysis.coverage.accessibility` (2SFCA) and
 :mod:`~analysis.coverage.overview` (one call for a page).
@@ -29,59 +29,19 @@ Modules: :mod:`~analysis.coverage.life_circles` (minutes and metres), :mod:`~ana
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from layers.facade import lazy_attributes
-
-if TYPE_CHECKING:
-    from analysis.coverage.accessibility import (
-        two_step_fca,
-    )
-    from analysis.coverage.communities import (
-        COMMUNITY_TABLE_COLUMNS,
-        community_coverage,
-        coverage_at_distances,
-        coverage_from_pairs,
-        search_radius,
-        summarize_coverage,
-    )
-    from analysis.coverage.isochrones import (
-        isochrones,
-    )
-    from analysis.coverage.life_circles import (
-        DEFAULT_WALK_SPEED_KMH,
-        LIFE_CIRCLE_M,
-        minutes_to_metres,
-    )
-    from analysis.coverage.options import (
-        DEFAULT_BUFFER_M,
-        CoverageOptions,
-        facilities_of_kind,
-    )
-    from analysis.coverage.overview import (
-        CoverageResult,
-        coverage_analysis,
-    )
-
-_NAMES = {
-    "COMMUNITY_TABLE_COLUMNS": "analysis.coverage.communities",
-    "DEFAULT_BUFFER_M": "analysis.coverage.options",
-    "DEFAULT_WALK_SPEED_KMH": "analysis.coverage.life_circles",
-    "LIFE_CIRCLE_M": "analysis.coverage.life_circles",
-    "CoverageOptions": "analysis.coverage.options",
-    "CoverageResult": "analysis.coverage.overview",
-    "community_coverage": "analysis.coverage.communities",
-    "coverage_analysis": "analysis.coverage.overview",
-    "coverage_at_distances": "analysis.coverage.communities",
-    "coverage_from_pairs": "analysis.coverage.communities",
-    "facilities_of_kind": "analysis.coverage.options",
-    "isochrones": "analysis.coverage.isochrones",
-    "minutes_to_metres": "analysis.coverage.life_circles",
-    "search_radius": "analysis.coverage.communities",
-    "summarize_coverage": "analysis.coverage.communities",
-    "two_step_fca": "analysis.coverage.accessibility",
-}
-"""Each public name and the module that defines it (loaded on first use)."""
+from analysis.coverage.accessibility import two_step_fca
+from analysis.coverage.communities import (
+    COMMUNITY_TABLE_COLUMNS,
+    community_coverage,
+    coverage_at_distances,
+    coverage_from_pairs,
+    search_radius,
+    summarize_coverage,
+)
+from analysis.coverage.isochrones import isochrones
+from analysis.coverage.options import DEFAULT_BUFFER_M, CoverageOptions, facilities_of_kind
+from analysis.coverage.overview import CoverageResult, coverage_analysis
+from analysis.life_circles import DEFAULT_WALK_SPEED_KMH, LIFE_CIRCLE_M, minutes_to_metres
 
 __all__ = [
     "COMMUNITY_TABLE_COLUMNS",
@@ -101,5 +61,3 @@ __all__ = [
     "summarize_coverage",
     "two_step_fca",
 ]
-
-__getattr__, __dir__ = lazy_attributes(globals(), _NAMES)

@@ -1,5 +1,5 @@
 """Settings shared by the coverage analyses: the options object (life circles and walking speed
-are :mod:`~analysis.coverage.life_circles`', re-exported here)."""
+are :mod:`~analysis.life_circles`', re-exported here)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from analysis.coverage.life_circles import (
-    DEFAULT_WALK_SPEED_KMH,
-    LIFE_CIRCLE_M,
-    minutes_to_metres,
-)
 from analysis.distances import (
     DEFAULT_DETOUR,
     DEFAULT_MAX_SNAP_M,
     METHOD_EUCLIDEAN,
     METHOD_NETWORK,
     graph_metric_crs,
+)
+from analysis.life_circles import (
+    DEFAULT_WALK_SPEED_KMH,
+    LIFE_CIRCLE_M,
+    minutes_to_metres,
 )
 from layers.crs import WGS84
 from layers.crs import metric_crs as _metric_crs_for

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from analysis.coverage import DEFAULT_WALK_SPEED_KMH
+from analysis.life_circles import DEFAULT_WALK_SPEED_KMH
 from analysis.standards import StandardSet, load_standard
 from geo_app.project import Project, ProjectError
 from layers.network import EDGES_LAYER, NODES_LAYER, load_walking_network

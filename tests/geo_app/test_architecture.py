@@ -166,3 +166,18 @@ def test_package_inits_say_what_they_hold():
         if not ast.get_docstring(tree) or "__all__" not in names:
             lacking.append(module)
     assert lacking == []
+
+
+def test_no_lazy_name_is_also_a_submodule():
+    """Importing a submodule sets the package attribute of its name to the module: a lazy
+    name equal to a submodule's would then give the module instead of the function."""
+    import importlib
+    import pkgutil
+
+    clashes = []
+    for package_name in ("layers", "analysis", "geo_app", "geo_app.workflows"):
+        package = importlib.import_module(package_name)
+        names = getattr(package, "_NAMES", {})
+        subs = {info.name for info in pkgutil.iter_modules(package.__path__)}
+        clashes += [f"{package_name}.{n}" for n in names if n in subs]
+    assert clashes == []

@@ -1,7 +1,8 @@
 """Life circles and walking speed (GB 50180-2018): minutes and metres of a walk.
 
-A module without the distance engines, so that what only needs the walking speed (a project's
-settings, the page widgets) does not load numba.
+A module outside :mod:`analysis.coverage` (whose package loads the distance engines), so that
+what only needs the walking speed (a project's settings, the page widgets) does not load numba.
+:mod:`analysis.coverage` re-exports these names.
 """
 
 from __future__ import annotations
