@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from geo_app.i18n import layer_label, normalise_lang, t
 from geo_app.maps.basemap import BASE_COLOURS, OfflineBasemap
 from geo_app.maps.export_options import FORMATS, TIMEZONE, ExportOptions
+from geo_app.maps.export_options import file_name as file_name  # re-exported
 from geo_app.maps.static import (
     date_note,
     figure_rc,
