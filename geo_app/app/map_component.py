@@ -98,9 +98,9 @@ def _as_json(page: PageMap) -> dict:
 def _from_json(stored: dict) -> PageMap:
     fields = stored["rendered"]
     rendered = None
-    if fields is not None:
-        fields = {**fields, "css_links": tuple(fields["css_links"])}
-        rendered = RenderedMap(**{**fields, "js_links": tuple(fields["js_links"])})
+    if fields is not None:  # JSON gives lists where the dataclass holds tuples
+        links = {name: tuple(fields[name]) for name in ("css_links", "js_links")}
+        rendered = RenderedMap(**{**fields, **links})
     return PageMap(rendered, dict(stored["extras"]))
 
 
