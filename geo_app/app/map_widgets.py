@@ -82,14 +82,12 @@ def usable_basemap(name: str, lang: str) -> str:
 
 
 def basemap_choice(name: str, lang: str) -> basemap.BasemapChoice:
-    """The basemap ``name`` with what it needs; Tianditu without a key warns and falls back to
-    the offline basemap."""
+    """The basemap ``name`` with what it needs (:func:`usable_basemap` first: Tianditu without
+    a key warns and falls back to the offline basemap)."""
+    name = usable_basemap(name, lang)
     if name == "tianditu":
         key = basemap.tianditu_key(state.load_info().settings.parameters)
-        if key:
-            return basemap.BasemapChoice("tianditu", key=key)
-        st.warning(t("basemap.tianditu_no_key", lang, env=basemap.TIANDITU_ENV))
-        name = "offline"
+        return basemap.BasemapChoice("tianditu", key=key)
     if name == "offline":
         return basemap.BasemapChoice("offline", offline_basemap())
     return basemap.BasemapChoice(name)
