@@ -1,7 +1,7 @@
 """GeoJSON of the map layers, written by GEOS: ``to_geo_dict`` without the per-feature Python.
 
 :func:`geo_dict` gives what ``GeoDataFrame.to_geo_dict(drop_id=True)`` gives (the same JSON
-text once dumped: ``tests/geo_app/test_maps_geojson.py``), with each geometry written by
+text once dumped: ``tests/geo_app_tests/test_maps_geojson.py``), with each geometry written by
 :func:`shapely.to_geojson` in one vectorised call instead of shapely's ``mapping`` per feature.
 On the demo's explorer layers that halves the time of the step.
 """

@@ -1,6 +1,6 @@
 """No text from data is ever a template on the app's pages (issue 23, item 1): the payloads of
 :data:`injection.TEMPLATE_PAYLOADS`, imported through ``geo-app import``
-(``tests/geo_app/test_template_injection.py``), are shown literally by the reports page and by
+(``tests/geo_app_tests/test_template_injection.py``), are shown literally by the reports page and by
 the page maps as the app renders them, and the marker folder of one payload never appears."""
 
 from __future__ import annotations

@@ -181,3 +181,16 @@ def test_no_lazy_name_is_also_a_submodule():
         subs = {info.name for info in pkgutil.iter_modules(package.__path__)}
         clashes += [f"{package_name}.{n}" for n in names if n in subs]
     assert clashes == []
+
+
+def test_no_test_folder_shadows_a_package():
+    """``tests/`` is on ``sys.path`` (pytest's ``pythonpath``), so a folder ``tests/geo_app``
+    would be imported as the namespace package ``geo_app``, ahead of an editable install."""
+    folders = {path.name for path in (ROOT / "tests").iterdir() if path.is_dir()}
+    assert folders.isdisjoint(PACKAGES)
+    import analysis
+    import geo_app
+    import layers
+
+    for package in (layers, analysis, geo_app):
+        assert package.__file__ == str(ROOT / package.__name__ / "__init__.py")
