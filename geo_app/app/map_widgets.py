@@ -73,9 +73,14 @@ def basemap_select(lang: str, key: str, container=st) -> str:
     )
 
 
+def _tianditu_key() -> str | None:
+    """The Tianditu key of the open project's settings or of the environment."""
+    return basemap.tianditu_key(state.load_info().settings.parameters)
+
+
 def usable_basemap(name: str, lang: str) -> str:
     """``name``, or the offline basemap (with a warning) for Tianditu without a key."""
-    if name == "tianditu" and not basemap.tianditu_key(state.load_info().settings.parameters):
+    if name == "tianditu" and not _tianditu_key():
         st.warning(t("basemap.tianditu_no_key", lang, env=basemap.TIANDITU_ENV))
         return "offline"
     return name
@@ -86,8 +91,7 @@ def basemap_choice(name: str, lang: str) -> basemap.BasemapChoice:
     a key warns and falls back to the offline basemap)."""
     name = usable_basemap(name, lang)
     if name == "tianditu":
-        key = basemap.tianditu_key(state.load_info().settings.parameters)
-        return basemap.BasemapChoice("tianditu", key=key)
+        return basemap.BasemapChoice("tianditu", key=_tianditu_key())
     if name == "offline":
         return basemap.BasemapChoice("offline", offline_basemap())
     return basemap.BasemapChoice(name)
